@@ -1,0 +1,33 @@
+// lfmbench: one binary, one subcommand per task. Each area registers its own subcommands;
+// nothing depends on this file.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/demo.h"
+#include "engine/model_commands.h"
+#include "kernels/registry.h"
+#include "lfm_build_info.h"
+
+namespace {
+
+std::string VersionText() {
+  return fmt::format("lfmbench {} (commit {}{}, {} build, {})\nbackends: {}", LFM_VERSION,
+                     LFM_GIT_COMMIT, LFM_GIT_DIRTY ? ", dirty" : "", LFM_BUILD_TYPE, LFM_COMPILER,
+                     fmt::join(lfm::kernels::CompiledBackends(), ", "));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("lfmbench: benchmark and evaluation workbench for LFM2-8B-A1B", "lfmbench");
+  app.set_version_flag("--version", VersionText());
+  app.require_subcommand(1);
+  lfm::cli::AddDemoCommand(app);
+  lfm::engine::AddModelCommands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}

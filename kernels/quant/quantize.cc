@@ -1,0 +1,216 @@
+#include "kernels/quant/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "base/check.h"
+#include "kernels/quant/blocks.h"
+#include "kernels/quant/fp16.h"
+
+namespace lfm::kernels {
+namespace {
+
+void QuantizeQ8_0(const float* x, BlockQ8_0* out, int64_t n) {
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
+    float amax = 0;
+    for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
+    const float d = amax / 127;
+    const float id = d != 0 ? 1 / d : 0;
+    out[b].d = Fp32ToFp16(d);
+    for (int j = 0; j < kQK; ++j) out[b].qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+  }
+}
+
+void QuantizeQ4_0(const float* x, BlockQ4_0* out, int64_t n) {
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
+    float amax = 0, max = 0;  // max keeps the sign of the largest-magnitude value
+    for (int j = 0; j < kQK; ++j) {
+      if (std::fabs(x[j]) > amax) amax = std::fabs(x[j]), max = x[j];
+    }
+    const float d = max / -8;
+    const float id = d != 0 ? 1 / d : 0;
+    out[b].d = Fp32ToFp16(d);
+    for (int j = 0; j < kQK / 2; ++j) {
+      const int lo = std::min(15, static_cast<int>(x[j] * id + 8.5f));
+      const int hi = std::min(15, static_cast<int>(x[j + kQK / 2] * id + 8.5f));
+      out[b].qs[j] = static_cast<uint8_t>(lo | (hi << 4));
+    }
+  }
+}
+
+void QuantizeQ6_K(const float* x, BlockQ6_K* out, int64_t n) {
+  for (int64_t b = 0; b < n / kQKK; ++b, x += kQKK) {
+    BlockQ6_K& blk = out[b];
+    float sub_scale[16];
+    float max_scale = 0;
+    for (int g = 0; g < 16; ++g) {
+      float amax = 0;
+      for (int j = 0; j < 16; ++j) amax = std::max(amax, std::fabs(x[16 * g + j]));
+      sub_scale[g] = amax / 31;
+      max_scale = std::max(max_scale, sub_scale[g]);
+    }
+    const float d = max_scale / 127;
+    blk.d = Fp32ToFp16(d);
+    const float d16 = Fp16ToFp32(blk.d);
+    std::memset(blk.ql, 0, sizeof(blk.ql));
+    std::memset(blk.qh, 0, sizeof(blk.qh));
+    for (int g = 0; g < 16; ++g) {
+      const int sc = d16 != 0 ? std::min(127, NearestInt(sub_scale[g] / d16)) : 0;
+      blk.scales[g] = static_cast<int8_t>(sc);
+    }
+    for (int e = 0; e < kQKK; ++e) {
+      const float step = d16 * blk.scales[e / 16];
+      const int v = step != 0 ? std::clamp(NearestInt(x[e] / step), -32, 31) : 0;
+      const int q = v + 32;  // 0..63
+      const int h = e / 128, r = e % 128, quarter = r / 32, l = r % 32;
+      uint8_t& low = blk.ql[64 * h + l + 32 * (quarter & 1)];
+      low |= static_cast<uint8_t>((q & 0xF) << (quarter < 2 ? 0 : 4));
+      blk.qh[32 * h + l] |= static_cast<uint8_t>((q >> 4) << (2 * quarter));
+    }
+  }
+}
+
+void DequantizeQ8_0(const BlockQ8_0* in, float* y, int64_t n) {
+  for (int64_t b = 0; b < n / kQK; ++b) {
+    const float d = Fp16ToFp32(in[b].d);
+    for (int j = 0; j < kQK; ++j) *y++ = in[b].qs[j] * d;
+  }
+}
+
+void DequantizeQ4_0(const BlockQ4_0* in, float* y, int64_t n) {
+  for (int64_t b = 0; b < n / kQK; ++b, y += kQK) {
+    const float d = Fp16ToFp32(in[b].d);
+    for (int j = 0; j < kQK / 2; ++j) {
+      y[j] = ((in[b].qs[j] & 0xF) - 8) * d;
+      y[j + kQK / 2] = ((in[b].qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+// The 6-bit (scale, min) pair of sub-block s of a Q4_K/Q5_K block.
+void ScaleMinK4(int s, const uint8_t* q, int* sc, int* m) {
+  if (s < 4) {
+    *sc = q[s] & 63;
+    *m = q[s + 4] & 63;
+  } else {
+    *sc = (q[s + 4] & 0xF) | ((q[s - 4] >> 6) << 4);
+    *m = (q[s + 4] >> 4) | ((q[s] >> 6) << 4);
+  }
+}
+
+void DequantizeQ4_K(const BlockQ4_K* in, float* y, int64_t n) {
+  for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
+    const float d = Fp16ToFp32(in[b].d), dmin = Fp16ToFp32(in[b].dmin);
+    for (int e = 0; e < kQKK; ++e) {
+      const int s = e / 32, c = e / 64;
+      int sc, m;
+      ScaleMinK4(s, in[b].scales, &sc, &m);
+      const uint8_t byte = in[b].qs[32 * c + e % 32];
+      const int nibble = (s % 2 == 0) ? (byte & 0xF) : (byte >> 4);
+      y[e] = d * sc * nibble - dmin * m;
+    }
+  }
+}
+
+void DequantizeQ5_K(const BlockQ5_K* in, float* y, int64_t n) {
+  for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
+    const float d = Fp16ToFp32(in[b].d), dmin = Fp16ToFp32(in[b].dmin);
+    for (int e = 0; e < kQKK; ++e) {
+      const int s = e / 32, c = e / 64;
+      int sc, m;
+      ScaleMinK4(s, in[b].scales, &sc, &m);
+      const uint8_t byte = in[b].qs[32 * c + e % 32];
+      const int low = (s % 2 == 0) ? (byte & 0xF) : (byte >> 4);
+      const int bit5 = (in[b].qh[e % 32] >> (2 * c + (s % 2))) & 1;
+      y[e] = d * sc * (low + 16 * bit5) - dmin * m;
+    }
+  }
+}
+
+void DequantizeQ6_K(const BlockQ6_K* in, float* y, int64_t n) {
+  for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
+    const float d = Fp16ToFp32(in[b].d);
+    for (int e = 0; e < kQKK; ++e) {
+      const int h = e / 128, r = e % 128, quarter = r / 32, l = r % 32;
+      const uint8_t low_byte = in[b].ql[64 * h + l + 32 * (quarter & 1)];
+      const int low4 = quarter < 2 ? (low_byte & 0xF) : (low_byte >> 4);
+      const int high2 = (in[b].qh[32 * h + l] >> (2 * quarter)) & 3;
+      y[e] = d * in[b].scales[e / 16] * ((low4 | (high2 << 4)) - 32);
+    }
+  }
+}
+
+}  // namespace
+
+bool CanQuantize(DType type) {
+  switch (type) {
+    case DType::kF32: case DType::kF16: case DType::kBF16:
+    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void QuantizeRow(DType type, const float* x, void* out, int64_t n) {
+  LFM_CHECK(n % Info(type).block_elems == 0, "{} values for {}", n, DTypeName(type));
+  switch (type) {
+    case DType::kF32:
+      std::memcpy(out, x, n * sizeof(float));
+      return;
+    case DType::kF16:
+      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(out)[i] = Fp32ToFp16(x[i]);
+      return;
+    case DType::kBF16:
+      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(out)[i] = Fp32ToBf16(x[i]);
+      return;
+    case DType::kQ8_0:
+      return QuantizeQ8_0(x, static_cast<BlockQ8_0*>(out), n);
+    case DType::kQ4_0:
+      return QuantizeQ4_0(x, static_cast<BlockQ4_0*>(out), n);
+    case DType::kQ6_K:
+      return QuantizeQ6_K(x, static_cast<BlockQ6_K*>(out), n);
+    default:
+      LFM_CHECK(false, "cannot quantize to {}", DTypeName(type));
+  }
+}
+
+bool CanDequantize(DType type) {
+  switch (type) {
+    case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
+    case DType::kQ4_0: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void DequantizeRow(DType type, const void* in, float* y, int64_t n) {
+  LFM_CHECK(n % Info(type).block_elems == 0, "{} values for {}", n, DTypeName(type));
+  switch (type) {
+    case DType::kF32:
+      std::memcpy(y, in, n * sizeof(float));
+      return;
+    case DType::kF16:
+      for (int64_t i = 0; i < n; ++i) y[i] = Fp16ToFp32(static_cast<const uint16_t*>(in)[i]);
+      return;
+    case DType::kBF16:
+      for (int64_t i = 0; i < n; ++i) y[i] = Bf16ToFp32(static_cast<const uint16_t*>(in)[i]);
+      return;
+    case DType::kQ8_0:
+      return DequantizeQ8_0(static_cast<const BlockQ8_0*>(in), y, n);
+    case DType::kQ4_0:
+      return DequantizeQ4_0(static_cast<const BlockQ4_0*>(in), y, n);
+    case DType::kQ4_K:
+      return DequantizeQ4_K(static_cast<const BlockQ4_K*>(in), y, n);
+    case DType::kQ5_K:
+      return DequantizeQ5_K(static_cast<const BlockQ5_K*>(in), y, n);
+    case DType::kQ6_K:
+      return DequantizeQ6_K(static_cast<const BlockQ6_K*>(in), y, n);
+    default:
+      LFM_CHECK(false, "cannot dequantize {}", DTypeName(type));
+  }
+}
+
+}  // namespace lfm::kernels
