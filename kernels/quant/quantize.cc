@@ -7,6 +7,7 @@
 #include "base/check.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/quant/fp16.h"
+#include "kernels/quant/k_quants.h"
 
 namespace lfm::kernels {
 namespace {
@@ -88,27 +89,13 @@ void DequantizeQ4_0(const BlockQ4_0* in, float* y, int64_t n) {
   }
 }
 
-// The 6-bit (scale, min) pair of sub-block s of a Q4_K/Q5_K block.
-void ScaleMinK4(int s, const uint8_t* q, int* sc, int* m) {
-  if (s < 4) {
-    *sc = q[s] & 63;
-    *m = q[s + 4] & 63;
-  } else {
-    *sc = (q[s + 4] & 0xF) | ((q[s - 4] >> 6) << 4);
-    *m = (q[s + 4] >> 4) | ((q[s] >> 6) << 4);
-  }
-}
-
 void DequantizeQ4_K(const BlockQ4_K* in, float* y, int64_t n) {
   for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
     const float d = Fp16ToFp32(in[b].d), dmin = Fp16ToFp32(in[b].dmin);
     for (int e = 0; e < kQKK; ++e) {
-      const int s = e / 32, c = e / 64;
       int sc, m;
-      ScaleMinK4(s, in[b].scales, &sc, &m);
-      const uint8_t byte = in[b].qs[32 * c + e % 32];
-      const int nibble = (s % 2 == 0) ? (byte & 0xF) : (byte >> 4);
-      y[e] = d * sc * nibble - dmin * m;
+      KScaleMin(e / 32, in[b].scales, &sc, &m);
+      y[e] = d * sc * Q4_KQuant(in[b], e) - dmin * m;
     }
   }
 }
@@ -117,13 +104,9 @@ void DequantizeQ5_K(const BlockQ5_K* in, float* y, int64_t n) {
   for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
     const float d = Fp16ToFp32(in[b].d), dmin = Fp16ToFp32(in[b].dmin);
     for (int e = 0; e < kQKK; ++e) {
-      const int s = e / 32, c = e / 64;
       int sc, m;
-      ScaleMinK4(s, in[b].scales, &sc, &m);
-      const uint8_t byte = in[b].qs[32 * c + e % 32];
-      const int low = (s % 2 == 0) ? (byte & 0xF) : (byte >> 4);
-      const int bit5 = (in[b].qh[e % 32] >> (2 * c + (s % 2))) & 1;
-      y[e] = d * sc * (low + 16 * bit5) - dmin * m;
+      KScaleMin(e / 32, in[b].scales, &sc, &m);
+      y[e] = d * sc * Q5_KQuant(in[b], e) - dmin * m;
     }
   }
 }
@@ -131,13 +114,7 @@ void DequantizeQ5_K(const BlockQ5_K* in, float* y, int64_t n) {
 void DequantizeQ6_K(const BlockQ6_K* in, float* y, int64_t n) {
   for (int64_t b = 0; b < n / kQKK; ++b, y += kQKK) {
     const float d = Fp16ToFp32(in[b].d);
-    for (int e = 0; e < kQKK; ++e) {
-      const int h = e / 128, r = e % 128, quarter = r / 32, l = r % 32;
-      const uint8_t low_byte = in[b].ql[64 * h + l + 32 * (quarter & 1)];
-      const int low4 = quarter < 2 ? (low_byte & 0xF) : (low_byte >> 4);
-      const int high2 = (in[b].qh[32 * h + l] >> (2 * quarter)) & 3;
-      y[e] = d * in[b].scales[e / 16] * ((low4 | (high2 << 4)) - 32);
-    }
+    for (int e = 0; e < kQKK; ++e) y[e] = d * in[b].scales[e / 16] * Q6_KQuant(in[b], e);
   }
 }
 
