@@ -14,6 +14,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
   libpcre2-dev libutf8proc-dev libcld2-dev         # Unicode regexes, text checks (tokenizer, IFEval)
   libssl-dev zlib1g-dev libcurl4-openssl-dev       # SHA-256, gzip datasets, dataset fetch
+  libyaml-cpp-dev                                  # eval task specs (evals/tasks/*.yaml)
   clang libclang-rt-14-dev                         # libFuzzer target for the GGUF reader
   xvfb xauth libgl1-mesa-dri libglx-mesa0 xdotool   # dashboard tests in a real window under Xvfb
   python3 time                                     # test helpers, peak-memory measurement
