@@ -22,11 +22,22 @@ enum class TensorRole {
   kExpertStack,   // ffn_{gate,up,down}_exps: {in, out, E} (quantized with the file type)
 };
 
+// Which field of the bound weights (engine/weights.h) a tensor fills.
+enum class TensorSlot {
+  kTokenEmbd, kFinalNorm,
+  kAttnNorm, kFfnNorm,
+  kConvKernel, kConvInProj, kConvOutProj,
+  kAttnQ, kAttnK, kAttnV, kAttnOutput, kAttnQNorm, kAttnKNorm,
+  kFfnGate, kFfnUp, kFfnDown,
+  kRouter, kExpertBias, kGateExps, kUpExps, kDownExps,
+};
+
 struct TensorSpec {
   std::string name;
   std::vector<int64_t> ne;  // GGUF order: ne[0] innermost (the input dimension of a weight)
   TensorRole role;
   int layer;                // -1 for model-level tensors
+  TensorSlot slot;
 
   // Whether the converter keeps this tensor in F32 whatever the file type.
   bool always_f32() const {
