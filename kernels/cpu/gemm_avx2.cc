@@ -1,0 +1,275 @@
+// AVX2 + FMA + F16C kernels for GemmRows (gemm.h). Each kernel computes one weight row against
+// up to kMaxTokens activation rows, unpacking each weight block once and reusing it for every
+// token. Integer block sums are exact; only the float accumulation order differs from the
+// reference dot products.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/cpu/gemm.h"
+#include "kernels/quant/blocks.h"
+
+namespace lfm::kernels::cpu::internal {
+namespace {
+
+constexpr int kMaxTokens = 4;     // tokens per register tile
+constexpr int64_t kRowBlock = 64;  // rows whose weights stay in L2 while token tiles pass
+
+inline float Fp16(uint16_t h) { return _cvtsh_ss(h); }
+
+inline float Hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline int HsumI32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+// Sums of 4 adjacent products of signed bytes x and y, as 8 int32 lanes.
+inline __m256i DotI8(__m256i x, __m256i y) {
+  const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+// Products of unsigned bytes u (< 64) and signed bytes y, summed in pairs, times an int16
+// scale per pair: 8 int32 lanes.
+inline __m256i DotU8Scaled(__m256i u, __m256i y, __m256i scale16) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), scale16);
+}
+
+// The 32 weights of a Q4_0 block as signed bytes in [-8, 7], in element order.
+inline __m256i UnpackQ4_0(const BlockQ4_0& b) {
+  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+}
+
+template <typename Act>
+inline const Act* ActRow(const uint8_t* acts, int64_t act_row_bytes, int t) {
+  return reinterpret_cast<const Act*>(acts + t * act_row_bytes);
+}
+
+// ---- Q4_0 and Q8_0 weights x Q8_0 activations ----------------------------------------------
+
+template <int NT, bool kQ4>
+void RowQ8Family(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  const BlockQ8_0* a[NT];
+  for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_0>(acts, act_row_bytes, t);
+  for (int64_t b = 0; b < nb; ++b) {
+    __m256i x;
+    float dw;
+    if constexpr (kQ4) {
+      const BlockQ4_0& w = static_cast<const BlockQ4_0*>(row)[b];
+      x = UnpackQ4_0(w);
+      dw = Fp16(w.d);
+    } else {
+      const BlockQ8_0& w = static_cast<const BlockQ8_0*>(row)[b];
+      x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs));
+      dw = Fp16(w.d);
+    }
+    for (int t = 0; t < NT; ++t) {
+      const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs));
+      const __m256 scale = _mm256_set1_ps(dw * Fp16(a[t][b].d));
+      acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(DotI8(x, y)), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = Hsum(acc[t]);
+}
+
+// ---- Q6_K weights x Q8_K activations -------------------------------------------------------
+
+template <int NT>
+void RowQ6_K(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
+  const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  const BlockQ8_K* a[NT];
+  for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_K>(acts, act_row_bytes, t);
+  for (int64_t b = 0; b < nb; ++b) {
+    const BlockQ6_K& w = static_cast<const BlockQ6_K*>(row)[b];
+    const float dw = Fp16(w.d);
+    // All 16 scales as int16, for the -32 offset correction through the activations' bsums.
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+    __m256i sumi[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h));
+      // Quarter q holds elements 128h + 32q .. +31 as unsigned 6-bit values (v + 32).
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low_mask),
+                          _mm256_slli_epi16(_mm256_and_si256(qh, two_bits), 4)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low_mask),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two_bits), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two_bits), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two_bits), 4)),
+      };
+      for (int qi = 0; qi < 4; ++qi) {
+        const int g = 8 * h + 2 * qi;  // scale groups g (first 16 elements) and g + 1
+        const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(w.scales[g + 1]), _mm_set1_epi16(w.scales[g]));
+        for (int t = 0; t < NT; ++t) {
+          const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 128 * h + 32 * qi));
+          sumi[t] = _mm256_add_epi32(sumi[t], DotU8Scaled(q[qi], y, sc));
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums));
+      const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);  // 32 * sum
+      const __m256 total = _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[t], offset));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * a[t][b].d), total, acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = Hsum(acc[t]);
+}
+
+// ---- Q4_K / Q5_K weights x Q8_K activations ------------------------------------------------
+
+inline void UnpackKScales(const uint8_t* q, int16_t* sc, int16_t* m) {
+  for (int s = 0; s < 4; ++s) {
+    sc[s] = q[s] & 63;
+    m[s] = q[s + 4] & 63;
+    sc[s + 4] = (q[s + 8] & 0xF) | ((q[s] >> 6) << 4);
+    m[s + 4] = (q[s + 8] >> 4) | ((q[s + 4] >> 6) << 4);
+  }
+}
+
+template <int NT, bool kQ5>
+void RowQ4_KFamily(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
+  const __m256i low_mask = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+  __m256 acc[NT];
+  float mins_total[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  const BlockQ8_K* a[NT];
+  for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_K>(acts, act_row_bytes, t);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* scales;
+    const uint8_t* qs;
+    const uint8_t* qh = nullptr;
+    uint16_t d16, dmin16;
+    if constexpr (kQ5) {
+      const BlockQ5_K& w = static_cast<const BlockQ5_K*>(row)[b];
+      scales = w.scales, qs = w.qs, qh = w.qh, d16 = w.d, dmin16 = w.dmin;
+    } else {
+      const BlockQ4_K& w = static_cast<const BlockQ4_K*>(row)[b];
+      scales = w.scales, qs = w.qs, d16 = w.d, dmin16 = w.dmin;
+    }
+    alignas(32) int16_t sc[8], m[8];
+    UnpackKScales(scales, sc, m);
+    // mins16[i] = m[i / 2]: pairs with the 16 bsums (two per 32-element sub-block).
+    const __m256i mins16 = _mm256_setr_epi16(m[0], m[0], m[1], m[1], m[2], m[2], m[3], m[3], m[4], m[4],
+                                             m[5], m[5], m[6], m[6], m[7], m[7]);
+    const __m256i high_bits = kQ5 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh)) : __m256i{};
+    __m256i sumi[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * c));
+      __m256i lo = _mm256_and_si256(bytes, low_mask);                         // sub-block 2c
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low_mask);   // sub-block 2c+1
+      if constexpr (kQ5) {
+        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high_bits, 2 * c), one), 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high_bits, 2 * c + 1), one), 4));
+      }
+      const __m256i sc_lo = _mm256_set1_epi16(sc[2 * c]), sc_hi = _mm256_set1_epi16(sc[2 * c + 1]);
+      for (int t = 0; t < NT; ++t) {
+        const __m256i y_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 64 * c));
+        const __m256i y_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 64 * c + 32));
+        sumi[t] = _mm256_add_epi32(sumi[t], DotU8Scaled(lo, y_lo, sc_lo));
+        sumi[t] = _mm256_add_epi32(sumi[t], DotU8Scaled(hi, y_hi, sc_hi));
+      }
+    }
+    const float d = Fp16(d16), dmin = Fp16(dmin16);
+    for (int t = 0; t < NT; ++t) {
+      const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums));
+      const int mins = HsumI32(_mm256_madd_epi16(bsums, mins16));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[t][b].d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+      mins_total[t] += dmin * a[t][b].d * mins;
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = Hsum(acc[t]) - mins_total[t];
+}
+
+// ---- F32 / F16 / BF16 weights x activations of the same type ------------------------------
+
+template <DType kType>
+inline __m256 Load8(const void* p, int64_t i) {
+  if constexpr (kType == DType::kF32) {
+    return _mm256_loadu_ps(static_cast<const float*>(p) + i);
+  } else if constexpr (kType == DType::kF16) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(p) + i)));
+  } else {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(p) + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+}
+
+template <int NT, DType kType>
+void RowFloat(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t n, float* out) {
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 w = Load8<kType>(row, i);
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(w, Load8<kType>(acts + t * act_row_bytes, i), acc[t]);
+  }
+  for (int t = 0; t < NT; ++t) out[t] = Hsum(acc[t]);
+}
+
+// ---- Dispatch ------------------------------------------------------------------------------
+
+using RowKernel = void (*)(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t n_units, float* out);
+
+
+template <int NT>
+RowKernel KernelFor(DType type) {
+  switch (type) {
+    case DType::kQ4_0: return RowQ8Family<NT, true>;
+    case DType::kQ8_0: return RowQ8Family<NT, false>;
+    case DType::kQ6_K: return RowQ6_K<NT>;
+    case DType::kQ4_K: return RowQ4_KFamily<NT, false>;
+    case DType::kQ5_K: return RowQ4_KFamily<NT, true>;
+    case DType::kF32: return RowFloat<NT, DType::kF32>;
+    case DType::kF16: return RowFloat<NT, DType::kF16>;
+    case DType::kBF16: return RowFloat<NT, DType::kBF16>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool Avx2Supports(DType type) { return KernelFor<1>(type) != nullptr; }
+
+bool GemmRowsAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                  int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
+  const RowKernel kernels[kMaxTokens + 1] = {nullptr, KernelFor<1>(w.type), KernelFor<2>(w.type),
+                                             KernelFor<3>(w.type), KernelFor<4>(w.type)};
+  if (!kernels[1]) return false;
+  const bool blocked = w.type != DType::kF32 && w.type != DType::kF16 && w.type != DType::kBF16;
+  if (!blocked && w.cols % 8 != 0) return false;
+  const int64_t units = blocked ? w.cols / Info(w.type).block_elems : w.cols;
+  float out[kMaxTokens];
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
+    const int64_t r1 = std::min(row_end, r0 + kRowBlock);
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTokens) {
+      const int nt = static_cast<int>(std::min<int64_t>(kMaxTokens, n_tokens - t0));
+      const uint8_t* tile_acts = acts + t0 * act_row_bytes;
+      for (int64_t r = r0; r < r1; ++r) {
+        kernels[nt](w.row(r), tile_acts, act_row_bytes, units, out);
+        for (int t = 0; t < nt; ++t) y[(t0 + t) * y_stride + r] = out[t];
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace lfm::kernels::cpu::internal
