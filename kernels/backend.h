@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "kernels/dtype.h"
@@ -48,6 +49,10 @@ class Backend {
 
   // The name MakeBackend knows it by ("reference", ...).
   virtual std::string_view Name() const = 0;
+  // One line on how this backend computes on this machine when that is chosen at run time
+  // (weight format, library version, threads), for the engine to record with every result so
+  // that no such choice is silent. Defaults to the name.
+  virtual std::string Describe() const { return std::string(Name()); }
   // Whether Linear and Moe accept weights of `type`. The engine sends weights of other types
   // to the reference backend and says so once.
   virtual bool Supports(DType type) const = 0;
