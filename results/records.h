@@ -27,8 +27,9 @@ StatusOr<RunStatus> ParseRunStatus(std::string_view name);
 inline constexpr std::string_view kOpNames[] = {"conv",      "attention",   "router", "experts",
                                                 "dense_ffn", "output_head", "other"};
 
-// llama-bench's test name: "pp512" (n_gen 0), "tg128" (n_prompt 0), "pp512+tg128" (both).
-std::string TestName(int n_prompt, int n_gen);
+// llama-bench's test name: "pp512" (n_gen 0), "tg128" (n_prompt 0), "pp512+tg128" (both),
+// with " @ d512" appended when the test starts after n_depth tokens of context.
+std::string TestName(int n_prompt, int n_gen, int n_depth = 0);
 
 // The lfmbench build that wrote a run (from lfm_build_info.h; see provenance.h), or for an
 // import the build of the imported tool.
@@ -98,13 +99,16 @@ struct PerfResult {
   int64_t run_id = 0;
   std::string backend;  // the backend this row asked for
   int threads = 0;
-  std::string test;     // TestName(n_prompt, n_gen)
+  std::string test;     // TestName(n_prompt, n_gen[, n_depth])
   int n_prompt = 0;
   int n_gen = 0;
   int64_t peak_rss_bytes = 0;  // 0 = unknown
   // The backend that actually ran each op (op name -> backend). An entry whose value is not
   // `backend` is a fallback and is shown as one; empty = not recorded.
   std::map<std::string, std::string> op_backends;
+  // Other settings that tell rows apart (a JSON object; stored with sorted keys): llama-bench's
+  // n_batch, type_k, use_mmap, ...
+  std::string settings_json = "{}";
   std::vector<PerfSample> samples;  // by rep
 
   // tokens_per_s of every sample, in rep order.

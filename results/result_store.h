@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -96,7 +97,8 @@ class ResultStore {
   // Makes an earlier, no longer running run 'running' again under this process (a resumed
   // eval); InvalidArgument when its writer is still alive.
   Status ResumeRun(int64_t run_id);
-  // The newest run with this resume_key whose writer is not alive (any other status), if any.
+  // The newest run with this resume_key, whatever its status (a complete run has nothing left
+  // to do); nullopt when there is none or when its writer is still alive (then start a new run).
   StatusOr<std::optional<int64_t>> FindResumableRun(const std::string& resume_key);
   // Stores 'incomplete' for every 'running' run of this host whose writer process is gone;
   // returns how many. Open(kReadWrite) calls it.
@@ -110,7 +112,7 @@ class ResultStore {
 
   // --- Perf -------------------------------------------------------------------------------
   // Inserts a configuration row and the samples it carries (maybe none); returns its id.
-  // row.test must equal TestName(n_prompt, n_gen).
+  // row.test should be TestName(n_prompt, n_gen[, n_depth]); settings_json must be a JSON object.
   StatusOr<int64_t> AddPerfResult(const PerfResult& row);
   // Appends one repetition to a row (committed at once: a crash keeps it).
   Status AddPerfSample(int64_t perf_id, const PerfSample& sample);
@@ -159,10 +161,15 @@ class ResultStore {
 
  private:
   ResultStore(std::string path, Mode mode, std::unique_ptr<SqliteDb> db);
+  // Runs `body` in a write transaction after checking the store is writable; errors are
+  // prefixed with `what`.
+  Status Write(std::string_view what, const std::function<Status()>& body);
+  StatusOr<PerfResult> ReadPerfResult(int64_t perf_id);
 
   std::string path_;
   Mode mode_;
   std::unique_ptr<SqliteDb> db_;
+  int transaction_depth_ = 0;
 };
 
 }  // namespace lfm::results

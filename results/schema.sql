@@ -13,7 +13,7 @@
 --   * Child rows are deleted with their parent (ON DELETE CASCADE; foreign_keys is on).
 --   * "RUN" on the command line is runs.id (or a tag, resolved to the newest run with it).
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One invocation of `lfmbench perf`, `lfmbench eval run`, or one imported llama-bench file.
 CREATE TABLE runs (
@@ -91,7 +91,9 @@ CREATE TABLE perf_results (
   op_backends_json TEXT NOT NULL DEFAULT '{}', -- backend that actually ran each op, e.g.
                                            -- {"experts": "onednn", "attention": "cpu"}: an op
                                            -- whose value differs from `backend` fell back
-  UNIQUE (run_id, backend, threads, test)
+  settings_json TEXT NOT NULL DEFAULT '{}', -- (v2) other settings that tell rows apart, keys
+                                           -- sorted: llama-bench's n_batch, type_k, use_mmap..
+  UNIQUE (run_id, backend, threads, test, settings_json)
 );
 
 -- One timed repetition of a perf_results row (warm-up excluded). Medians, spreads and the gate's
