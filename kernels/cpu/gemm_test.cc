@@ -1,43 +1,18 @@
 #include "kernels/cpu/gemm.h"
 
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "kernels/cpu/cpu_features.h"
-#include "kernels/quant/fp16.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/quant/vec_dot.h"
+#include "kernels/test_weights.h"
 
 namespace lfm::kernels::cpu {
 namespace {
-
-// Random weights of `type`: quantized from normals where a quantizer exists, else random
-// K-quant bytes with sane super-scales.
-std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t cols, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0, 1);
-  std::vector<uint8_t> w(RowBytes(type, cols) * rows);
-  if (CanQuantize(type)) {
-    std::vector<float> row(cols);
-    for (int64_t r = 0; r < rows; ++r) {
-      for (float& v : row) v = normal(rng);
-      QuantizeRow(type, row.data(), w.data() + r * RowBytes(type, cols), cols);
-    }
-    return w;
-  }
-  std::uniform_int_distribution<int> byte(0, 255);
-  for (uint8_t& b : w) b = static_cast<uint8_t>(byte(rng));
-  const uint16_t d = Fp32ToFp16(0.01f), dmin = Fp32ToFp16(0.02f);
-  const int block = Info(type).block_bytes;
-  for (size_t off = 0; off < w.size(); off += block) {
-    std::memcpy(&w[off + (type == DType::kQ6_K ? 208 : 0)], &d, 2);
-    if (type != DType::kQ6_K) std::memcpy(&w[off + 2], &dmin, 2);
-  }
-  return w;
-}
 
 struct Shape {
   int64_t rows, cols, tokens;
@@ -50,10 +25,9 @@ TEST(GemmTest, MatchesReferenceDotProducts) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0, 1);
   const Shape shapes[] = {{1, 256, 1}, {37, 256, 2}, {70, 512, 3}, {5, 256, 4}, {65, 256, 5}, {3, 512, 9}};
-  for (DType type : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
-                     DType::kF32, DType::kF16, DType::kBF16}) {
+  for (DType type : testing::kAllWeightTypes) {
     for (const Shape& s : shapes) {
-      const std::vector<uint8_t> w = RandomWeights(type, s.rows, s.cols, rng);
+      const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
       const WeightView view{w.data(), type, s.rows, s.cols};
       const DType act_type = VecDotType(type);
       const int64_t act_bytes = RowBytes(act_type, s.cols);

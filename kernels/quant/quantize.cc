@@ -72,6 +72,49 @@ void QuantizeQ6_K(const float* x, BlockQ6_K* out, int64_t n) {
   }
 }
 
+// Q4_K / Q5_K with `levels` = 15 / 31: per 32-value sub-block, x ~ sc*d*q - m*dmin with an
+// offset m*dmin = -min(0, min x); 6-bit scales and offsets under fp16 super-scales. A plain
+// min/max choice (ggml searches for the RMSE-optimal one); the layout is exact.
+template <typename Block>
+void QuantizeQ4_KFamily(const float* x, Block* out, int64_t n, int levels) {
+  for (int64_t b = 0; b < n / kQKK; ++b, x += kQKK) {
+    Block& blk = out[b];
+    float scale[8], offset[8], max_scale = 0, max_offset = 0;
+    for (int s = 0; s < 8; ++s) {
+      float lo = 0, hi = 0;
+      for (int j = 0; j < 32; ++j) lo = std::min(lo, x[32 * s + j]), hi = std::max(hi, x[32 * s + j]);
+      scale[s] = (hi - lo) / levels;
+      offset[s] = -lo;
+      max_scale = std::max(max_scale, scale[s]);
+      max_offset = std::max(max_offset, offset[s]);
+    }
+    blk.d = Fp32ToFp16(max_scale / 63);
+    blk.dmin = Fp32ToFp16(max_offset / 63);
+    const float d = Fp16ToFp32(blk.d), dmin = Fp16ToFp32(blk.dmin);
+    int sc[8], m[8];
+    for (int s = 0; s < 8; ++s) {
+      sc[s] = d > 0 ? std::clamp(NearestInt(scale[s] / d), 0, 63) : 0;
+      m[s] = dmin > 0 ? std::clamp(NearestInt(offset[s] / dmin), 0, 63) : 0;
+    }
+    for (int s = 0; s < 4; ++s) {
+      blk.scales[s] = static_cast<uint8_t>(sc[s] | ((sc[s + 4] >> 4) << 6));
+      blk.scales[s + 4] = static_cast<uint8_t>(m[s] | ((m[s + 4] >> 4) << 6));
+      blk.scales[s + 8] = static_cast<uint8_t>((sc[s + 4] & 0xF) | ((m[s + 4] & 0xF) << 4));
+    }
+    std::memset(blk.qs, 0, sizeof(blk.qs));
+    if constexpr (sizeof(Block) == sizeof(BlockQ5_K)) std::memset(blk.qh, 0, sizeof(blk.qh));
+    for (int e = 0; e < kQKK; ++e) {
+      const int s = e / 32, c = e / 64;
+      const float step = d * sc[s];
+      const int q = step > 0 ? std::clamp(NearestInt((x[e] + dmin * m[s]) / step), 0, levels) : 0;
+      blk.qs[32 * c + e % 32] |= static_cast<uint8_t>((q & 0xF) << (s % 2 == 0 ? 0 : 4));
+      if constexpr (sizeof(Block) == sizeof(BlockQ5_K)) {
+        blk.qh[e % 32] |= static_cast<uint8_t>((q >> 4) << (2 * c + s % 2));
+      }
+    }
+  }
+}
+
 void DequantizeQ8_0(const BlockQ8_0* in, float* y, int64_t n) {
   for (int64_t b = 0; b < n / kQK; ++b) {
     const float d = Fp16ToFp32(in[b].d);
@@ -123,7 +166,7 @@ void DequantizeQ6_K(const BlockQ6_K* in, float* y, int64_t n) {
 bool CanQuantize(DType type) {
   switch (type) {
     case DType::kF32: case DType::kF16: case DType::kBF16:
-    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ6_K:
+    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
       return true;
     default:
       return false;
@@ -146,6 +189,10 @@ void QuantizeRow(DType type, const float* x, void* out, int64_t n) {
       return QuantizeQ8_0(x, static_cast<BlockQ8_0*>(out), n);
     case DType::kQ4_0:
       return QuantizeQ4_0(x, static_cast<BlockQ4_0*>(out), n);
+    case DType::kQ4_K:
+      return QuantizeQ4_KFamily(x, static_cast<BlockQ4_K*>(out), n, 15);
+    case DType::kQ5_K:
+      return QuantizeQ4_KFamily(x, static_cast<BlockQ5_K*>(out), n, 31);
     case DType::kQ6_K:
       return QuantizeQ6_K(x, static_cast<BlockQ6_K*>(out), n);
     default:

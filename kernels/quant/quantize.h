@@ -9,10 +9,11 @@
 
 namespace lfm::kernels {
 
-// Types QuantizeRow can write: f32, f16, bf16, q8_0, q4_0, q6_K.
+// Types QuantizeRow can write: f32, f16, bf16, q8_0, q4_0, q4_K, q5_K, q6_K.
 bool CanQuantize(DType type);
 // Writes RowBytes(type, n) bytes to `out`, rounding as ggml's reference quantizers do for
-// q8_0 and q4_0. Q6_K uses a plain max-abs scale choice (valid blocks, not ggml's RMSE search).
+// q8_0 and q4_0. The K-quants use plain min/max scale choices: valid blocks with the exact
+// layout, but not ggml's RMSE-optimal search, so their error is somewhat larger.
 void QuantizeRow(DType type, const float* x, void* out, int64_t n);
 
 // Types DequantizeRow can read: f32, f16, bf16, q8_0, q4_0, q4_K, q5_K, q6_K.

@@ -79,7 +79,9 @@ TEST(QuantizeTest, RoundTripErrorWithinFormatResolution) {
   // Worst-case error per value relative to the block's max magnitude, from each format's step.
   const struct { DType type; float rel_tol; } cases[] = {
       {DType::kF16, 1e-3f}, {DType::kBF16, 8e-3f}, {DType::kQ8_0, 1.0f / 127},
-      {DType::kQ4_0, 1.0f / 8}, {DType::kQ6_K, 1.0f / 31 + 1.0f / 127}};
+      {DType::kQ4_0, 1.0f / 8}, {DType::kQ6_K, 1.0f / 31 + 1.0f / 127},
+      // K-quants: half a step of (range / levels) plus the 6-bit rounding of scale and offset.
+      {DType::kQ4_K, 2.0f / 15 / 2 + 2.0f / 63}, {DType::kQ5_K, 2.0f / 31 / 2 + 2.0f / 63}};
   for (const auto& c : cases) {
     std::vector<uint8_t> buf(RowBytes(c.type, n));
     QuantizeRow(c.type, x.data(), buf.data(), n);

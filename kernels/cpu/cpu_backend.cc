@@ -1,0 +1,153 @@
+#include "kernels/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/check.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/quant/vec_dot.h"
+
+namespace lfm::kernels {
+namespace {
+
+// Rows per task: a task streams kTaskRows rows of one matrix (~74 KB of q4_0 at D = 2048),
+// small enough to balance two to a few dozen threads, large enough to amortize the hand-off.
+constexpr int64_t kTaskRows = 64;
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Activations of `n` rows converted to the vec-dot type of some weight type.
+struct QuantizedRows {
+  DType type = DType::kF32;
+  int64_t row_bytes = 0;
+  std::vector<uint8_t> data;  // [n, row_bytes]
+
+  const uint8_t* row(int64_t i) const { return data.data() + i * row_bytes; }
+  uint8_t* row(int64_t i) { return data.data() + i * row_bytes; }
+};
+
+class CpuBackend : public Backend {
+ public:
+  explicit CpuBackend(ThreadPool* pool) : pool_(pool) {}
+
+  std::string_view Name() const override { return "cpu"; }
+
+  bool Supports(DType type) const override { return CanVecDot(type); }
+
+  void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
+    Quantize(w.type, x, n_tokens, w.cols, acts_);
+    RunTasks(CeilDiv(w.rows, kTaskRows), [&](int64_t task) {
+      const int64_t r0 = task * kTaskRows, r1 = std::min(w.rows, r0 + kTaskRows);
+      cpu::GemmRows(w, r0, r1, acts_.data.data(), acts_.row_bytes, n_tokens, y, w.rows);
+    });
+  }
+
+  // Expert-major: the (token, slot) pairs of each expert are gathered, then every task takes
+  // one expert's row range, so each expert's weights are read once for all its tokens. With
+  // one token this is the token-major decode loop: each pair is one expert.
+  void Moe(const MoeWeights& w, const float* x, const MoeRouting& r, float* out) override {
+    const int64_t D = w.d_model, F = w.d_ffn, n_pairs = r.n_tokens * r.n_used;
+    GroupPairsByExpert(w.n_experts, r);
+    Quantize(w.gate.type, x, r.n_tokens, D, acts_);
+
+    // Gather each pair's token activations into expert order: [n_pairs, row_bytes].
+    gathered_.type = acts_.type;
+    gathered_.row_bytes = acts_.row_bytes;
+    gathered_.data.resize(n_pairs * acts_.row_bytes);
+    for (int64_t i = 0; i < n_pairs; ++i) {
+      const uint8_t* src = acts_.row(pair_of_[i] / r.n_used);
+      std::copy(src, src + acts_.row_bytes, gathered_.row(i));
+    }
+
+    // Phase 1: fused gate + up + SiLU into hidden_ [n_pairs, F], by (expert, row range).
+    hidden_.resize(n_pairs * F);
+    gate_.resize(n_pairs * F);
+    const int64_t up_tasks = CeilDiv(F, kTaskRows);
+    RunTasks(static_cast<int64_t>(active_.size()) * up_tasks, [&](int64_t task) {
+      const int e = active_[task / up_tasks];
+      const int64_t r0 = task % up_tasks * kTaskRows, r1 = std::min(F, r0 + kTaskRows);
+      const int64_t first = expert_begin_[e], n = expert_begin_[e + 1] - first;
+      const uint8_t* a = gathered_.row(first);
+      float* g = gate_.data() + first * F;
+      float* h = hidden_.data() + first * F;
+      cpu::GemmRows(w.Gate(e), r0, r1, a, gathered_.row_bytes, n, g, F);
+      cpu::GemmRows(w.Up(e), r0, r1, a, gathered_.row_bytes, n, h, F);
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t c = r0; c < r1; ++c) h[i * F + c] = Silu(g[i * F + c]) * h[i * F + c];
+      }
+    });
+
+    // Phase 2: down projection of every pair into pair_out_ [n_pairs, D] (expert order).
+    Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
+    pair_out_.resize(n_pairs * D);
+    const int64_t down_tasks = CeilDiv(D, kTaskRows);
+    RunTasks(static_cast<int64_t>(active_.size()) * down_tasks, [&](int64_t task) {
+      const int e = active_[task / down_tasks];
+      const int64_t r0 = task % down_tasks * kTaskRows, r1 = std::min(D, r0 + kTaskRows);
+      const int64_t first = expert_begin_[e], n = expert_begin_[e + 1] - first;
+      cpu::GemmRows(w.Down(e), r0, r1, hidden_acts_.row(first), hidden_acts_.row_bytes, n,
+                    pair_out_.data() + first * D, D);
+    });
+
+    // Weighted sum of each token's slots, in slot order.
+    for (int64_t i = 0; i < n_pairs; ++i) slot_row_[pair_of_[i]] = i;
+    for (int64_t t = 0; t < r.n_tokens; ++t) {
+      float* o = out + t * D;
+      for (int j = 0; j < r.n_used; ++j) {
+        const float weight = r.weights[t * r.n_used + j];
+        const float* y = pair_out_.data() + slot_row_[t * r.n_used + j] * D;
+        for (int64_t d = 0; d < D; ++d) o[d] = j == 0 ? weight * y[d] : o[d] + weight * y[d];
+      }
+    }
+  }
+
+ private:
+  // Counting sort of the (token, slot) pairs by expert: pair_of_[i] is the pair (t * n_used + j)
+  // at position i; expert e's pairs are positions [expert_begin_[e], expert_begin_[e + 1]).
+  void GroupPairsByExpert(int n_experts, const MoeRouting& r) {
+    const int64_t n_pairs = r.n_tokens * r.n_used;
+    expert_begin_.assign(n_experts + 1, 0);
+    for (int64_t p = 0; p < n_pairs; ++p) {
+      LFM_CHECK(r.experts[p] >= 0 && r.experts[p] < n_experts, "expert id {}", r.experts[p]);
+      expert_begin_[r.experts[p] + 1]++;
+    }
+    active_.clear();
+    for (int e = 0; e < n_experts; ++e) {
+      if (expert_begin_[e + 1] > 0) active_.push_back(e);
+      expert_begin_[e + 1] += expert_begin_[e];
+    }
+    pair_of_.resize(n_pairs);
+    slot_row_.resize(n_pairs);
+    cursor_.assign(expert_begin_.begin(), expert_begin_.end() - 1);
+    for (int64_t p = 0; p < n_pairs; ++p) pair_of_[cursor_[r.experts[p]]++] = p;
+  }
+
+  // Converts rows of x [n, cols] to the activation format of `weight_type`.
+  void Quantize(DType weight_type, const float* x, int64_t n, int64_t cols, QuantizedRows& out) {
+    out.type = VecDotType(weight_type);
+    out.row_bytes = RowBytes(out.type, cols);
+    out.data.resize(n * out.row_bytes);
+    RunTasks(n, [&](int64_t i) { QuantizeActivations(out.type, x + i * cols, out.row(i), cols); });
+  }
+
+  template <typename Fn>
+  void RunTasks(int64_t n, Fn&& fn) {
+    if (pool_) {
+      pool_->Run(n, [&](int64_t task, int) { fn(task); });
+    } else {
+      for (int64_t task = 0; task < n; ++task) fn(task);
+    }
+  }
+
+  ThreadPool* pool_;
+  QuantizedRows acts_, gathered_, hidden_acts_;
+  std::vector<float> gate_, hidden_, pair_out_;
+  std::vector<int64_t> expert_begin_, cursor_, pair_of_, slot_row_;
+  std::vector<int> active_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool* pool) { return std::make_unique<CpuBackend>(pool); }
+
+}  // namespace lfm::kernels
