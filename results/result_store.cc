@@ -58,13 +58,13 @@ std::string ProcessToken(int64_t pid) {
 }  // namespace
 
 const WriterIdentity& ThisWriter() {
-  static const WriterIdentity identity = [] {
-    WriterIdentity id;
-    id.host = DetectDevice().hostname;
-    id.pid = getpid();
-    id.token = ProcessToken(id.pid);
-    return id;
-  }();
+  // Recomputed after a fork(): the child is another writer.
+  static thread_local WriterIdentity identity;
+  if (identity.pid != getpid()) {
+    identity.host = DetectDevice().hostname;
+    identity.pid = getpid();
+    identity.token = ProcessToken(identity.pid);
+  }
   return identity;
 }
 
@@ -299,7 +299,13 @@ Status ResultStore::InTransaction(const std::function<Status()>& body) {
 }
 
 Status ResultStore::Write(std::string_view what, const std::function<Status()>& body) {
-  return InTransaction(body).WithPrefix(std::string(what));
+  Status status = InTransaction(body);
+  if (status.ok()) return status;
+  // "PATH: WHAT: details", keeping the file name first when the error already starts with it.
+  const std::string lead = path_ + ": ";
+  std::string details = status.message();
+  if (details.rfind(lead, 0) == 0) details = details.substr(lead.size());
+  return Status(status.code(), lead + std::string(what) + ": " + details);
 }
 
 StatusOr<int64_t> ResultStore::BeginRun(const RunRecord& run) {
