@@ -5,6 +5,7 @@
 
 #include "cli/demo.h"
 #include "engine/model_commands.h"
+#include "evals/eval_commands.h"
 #include "kernels/registry.h"
 #include "lfm_build_info.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lfm::cli::AddDemoCommand(app);
   lfm::engine::AddModelCommands(app);
+  lfm::evals::AddEvalCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

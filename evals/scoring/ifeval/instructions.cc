@@ -1,0 +1,100 @@
+#include "evals/scoring/ifeval/instructions.h"
+
+#include "evals/scoring/config.h"
+#include "evals/scoring/ifeval/instructions_internal.h"
+
+namespace lfm::evals::ifeval {
+
+namespace {
+
+// Python truthiness of a JSON value.
+bool Truthy(const nlohmann::json& value) {
+  if (value.is_null()) return false;
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_number()) return value.get<double>() != 0;
+  if (value.is_string() || value.is_array() || value.is_object()) return !value.empty();
+  return true;
+}
+
+const InstructionRegistry& Registry() {
+  static const InstructionRegistry* registry = [] {
+    auto* out = new InstructionRegistry();
+    AddTextInstructions(*out);
+    AddFormatInstructions(*out);
+    return out;
+  }();
+  return *registry;
+}
+
+}  // namespace
+
+Kwargs::Kwargs(std::string id, const nlohmann::json& raw)
+    : id_(std::move(id)), values_(nlohmann::json::object()) {
+  if (!raw.is_object()) return;
+  for (const auto& [key, value] : raw.items()) {
+    if (Truthy(value)) values_[key] = value;
+  }
+}
+
+Status Kwargs::CheckAllowed(const std::vector<std::string>& allowed) const {
+  return CheckKeys(values_, "instruction '" + id_ + "' kwargs", allowed);
+}
+
+Status Kwargs::Missing(const std::string& key) const {
+  return Error(StatusCode::kInvalidArgument,
+               "instruction '{}' needs kwarg '{}' (missing, empty or out of range; the official "
+               "checker would pick a random value)",
+               id_, key);
+}
+
+StatusOr<std::string> Kwargs::String(const std::string& key) const {
+  if (!Has(key)) return Missing(key);
+  if (!values_[key].is_string()) {
+    return Error(StatusCode::kInvalidArgument, "instruction '{}': kwarg '{}' must be a string, got {}",
+                 id_, key, values_[key].dump());
+  }
+  return values_[key].get<std::string>();
+}
+
+StatusOr<double> Kwargs::Number(const std::string& key, double minimum) const {
+  if (!Has(key)) return Missing(key);
+  if (!values_[key].is_number()) {
+    return Error(StatusCode::kInvalidArgument, "instruction '{}': kwarg '{}' must be a number, got {}",
+                 id_, key, values_[key].dump());
+  }
+  const double value = values_[key].get<double>();
+  if (value < minimum) return Missing(key);
+  return value;
+}
+
+StatusOr<std::vector<std::string>> Kwargs::StringList(const std::string& key) const {
+  if (!Has(key)) return Missing(key);
+  return GetStringList(values_, "instruction '" + id_ + "'", key);
+}
+
+StatusOr<Relation> ParseRelation(const Kwargs& kwargs, const std::string& key) {
+  LFM_ASSIGN_OR_RETURN(std::string relation, kwargs.String(key));
+  if (relation == "less than") return Relation::kLessThan;
+  if (relation == "at least") return Relation::kAtLeast;
+  return Error(StatusCode::kInvalidArgument,
+               "instruction '{}': kwarg '{}' must be 'less than' or 'at least', got '{}'",
+               kwargs.id(), key, relation);
+}
+
+std::vector<std::string> InstructionIds() {
+  std::vector<std::string> ids;
+  for (const auto& [id, factory] : Registry()) ids.push_back(id);
+  return ids;
+}
+
+StatusOr<std::unique_ptr<Instruction>> MakeInstruction(std::string_view id,
+                                                       const nlohmann::json& kwargs) {
+  const auto it = Registry().find(std::string(id));
+  if (it == Registry().end()) {
+    return Error(StatusCode::kInvalidArgument, "unknown IFEval instruction id '{}'{}", id,
+                 DidYouMean(id, InstructionIds()));
+  }
+  return it->second(Kwargs(std::string(id), kwargs));
+}
+
+}  // namespace lfm::evals::ifeval
