@@ -349,11 +349,11 @@ bool LatexEquivalent(std::string_view a, std::string_view b) {
   std::set<std::string> symbols;
   CollectSymbols(*left, symbols);
   CollectSymbols(*right, symbols);
-  PyRandom rng(20240601);  // fixed seed: the same verdict on every run
+  PythonRandom rng(20240601);  // fixed seed: the same verdict on every run
   int compared = 0;
   for (int point = 0; point < 6; ++point) {
     std::map<std::string, Complex> values;
-    for (const auto& symbol : symbols) values[symbol] = 0.5 + 2.5 * rng.Random();
+    for (const auto& symbol : symbols) values[symbol] = 0.5 + 2.5 * PyRandomDouble(rng);
     const Complex x = Evaluate(*left, values);
     const Complex y = Evaluate(*right, values);
     if (!Finite(x) && !Finite(y)) continue;  // a pole of both: no evidence either way

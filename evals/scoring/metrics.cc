@@ -88,9 +88,11 @@ double BootstrapStderr(const std::function<double(const std::vector<double>&)>& 
   std::vector<double> replicates;
   std::vector<double> sample(xs.size());
   for (int i = 0; i < iters / chunk; ++i) {
-    PyRandom rng(static_cast<uint32_t>(i));
+    PythonRandom rng(static_cast<uint64_t>(i));
+    const double n = static_cast<double>(xs.size());
     for (int r = 0; r < chunk; ++r) {
-      for (auto& x : sample) x = xs[rng.Below(xs.size())];
+      // random.choices(xs, k=len(xs)): xs[floor(random() * n)] each
+      for (auto& x : sample) x = xs[static_cast<size_t>(PyRandomDouble(rng) * n)];
       replicates.push_back(statistic(sample));
     }
   }
@@ -154,51 +156,11 @@ StatusOr<MetricSummary> Aggregate(std::string_view aggregation, const std::vecto
   return summary;
 }
 
-// MT19937 as in CPython's _randommodule.c (init_genrand, init_by_array, genrand_uint32).
-PyRandom::PyRandom(uint32_t seed) {
-  state_[0] = 19650218u;
-  for (uint32_t i = 1; i < 624; ++i) {
-    state_[i] = 1812433253u * (state_[i - 1] ^ (state_[i - 1] >> 30)) + i;
-  }
-  // init_by_array with the one-word key [seed] (Python splits an int seed into 32-bit words).
-  uint32_t i = 1;
-  for (int k = 624; k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525u)) + seed;
-    if (++i >= 624) {
-      state_[0] = state_[623];
-      i = 1;
-    }
-  }
-  for (int k = 623; k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941u)) - i;
-    if (++i >= 624) {
-      state_[0] = state_[623];
-      i = 1;
-    }
-  }
-  state_[0] = 0x80000000u;
-}
-
-uint32_t PyRandom::Next() {
-  if (index_ >= 624) {
-    for (int k = 0; k < 624; ++k) {
-      const uint32_t y = (state_[k] & 0x80000000u) | (state_[(k + 1) % 624] & 0x7fffffffu);
-      state_[k] = state_[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-    }
-    index_ = 0;
-  }
-  uint32_t y = state_[index_++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
-}
-
-double PyRandom::Random() {
-  const uint32_t a = Next() >> 5;
-  const uint32_t b = Next() >> 6;
-  return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+double PyRandomDouble(PythonRandom& rng) {
+  const uint64_t a = rng.GetRandBits(32) >> 5;
+  const uint64_t b = rng.GetRandBits(32) >> 6;
+  return (static_cast<double>(a) * 67108864.0 + static_cast<double>(b)) *
+         (1.0 / 9007199254740992.0);
 }
 
 }  // namespace lfm::evals

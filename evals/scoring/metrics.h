@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "evals/python_random.h"
 #include "evals/scoring/py_regex.h"
 
 namespace lfm::evals {
@@ -76,18 +77,8 @@ StatusOr<MetricSummary> Aggregate(std::string_view aggregation, const std::vecto
                                   int bootstrap_iters = 100000);
 std::vector<std::string> AggregationNames();
 
-// Python's random.Random(seed) (MT19937 seeded by init_by_array), enough of it to reproduce
-// lm-eval's bootstrap draws: Random() is random.random(), Below(n) is floor(random() * n).
-class PyRandom {
- public:
-  explicit PyRandom(uint32_t seed);
-  double Random();
-  size_t Below(size_t n) { return static_cast<size_t>(Random() * static_cast<double>(n)); }
-
- private:
-  uint32_t Next();
-  uint32_t state_[624];
-  int index_ = 624;
-};
+// Python's random.random() on a PythonRandom (evals/python_random.h): two 32-bit draws make one
+// 53-bit double, as CPython's genrand_res53.
+double PyRandomDouble(PythonRandom& rng);
 
 }  // namespace lfm::evals

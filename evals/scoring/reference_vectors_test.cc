@@ -4,6 +4,7 @@
 // returns the list of disagreements, and the *CanFail tests feed it a deliberately wrong
 // expectation to show a disagreement is reported.
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,26 @@ TEST(ReferenceVectorsTest, AnswerExtraction) {
   const auto vectors = ReadJsonl(shared + "/testdata/answer_extraction.jsonl");
   ASSERT_EQ(vectors.size(), MetaCount(shared + "/testdata/answer_extraction.meta.json"));
   ExpectAllAgree(vectors, CompareExtraction);
+}
+
+TEST(ReferenceVectorsTest, EveryIfevalPromptBuilds) {
+  // All 541 prompts of the benchmark (834 instructions, 25 ids) build without error, and each
+  // checker runs on the prompt itself as a stand-in response.
+  LFM_SHARED_DIR_OR_SKIP(shared);
+  const auto prompts = ReadJsonl(shared + "/datasets/ifeval/input_data.jsonl");
+  ASSERT_EQ(prompts.size(), 541u);
+  size_t instructions = 0;
+  std::set<std::string> ids;
+  for (const auto& record : prompts) {
+    auto prompt = ifeval::IfevalPrompt::FromJson(record);
+    ASSERT_TRUE(prompt.ok()) << record["key"] << ": " << prompt.status().message();
+    instructions += prompt->instruction_ids().size();
+    ids.insert(prompt->instruction_ids().begin(), prompt->instruction_ids().end());
+    const auto loose = ifeval::Follow::Loose(*prompt, record["prompt"].get<std::string>());
+    EXPECT_EQ(loose.follow_instruction_list.size(), prompt->instruction_ids().size());
+  }
+  EXPECT_EQ(instructions, 834u);
+  EXPECT_EQ(ids.size(), 25u);
 }
 
 TEST(ReferenceVectorsTest, IfevalComparisonCanFail) {
