@@ -15,11 +15,14 @@
 namespace lfm::kernels {
 namespace {
 
-// f32 values per dequantized panel: 64 Ki floats (256 KB) stay in a core's L2 cache between
-// being written by the dequantizer and read by sgemv/sgemm.
-constexpr int64_t kPanelFloats = 64 * 1024;
-
-int64_t PanelRows(int64_t cols) { return std::max<int64_t>(1, kPanelFloats / cols); }
+// f32 values per dequantized panel. One token (sgemv) reads each panel value once: 64 Ki floats
+// (256 KB) stay in a core's L2 cache between the dequantizer writing them and sgemv reading
+// them. Several tokens (sgemm) reuse each panel value n times and want wide panels to keep
+// sgemm efficient (a 9-row panel of a 7168-wide matrix ran at half speed): 1 Mi floats (4 MB).
+int64_t PanelRows(int64_t cols, int64_t n_tokens) {
+  const int64_t panel_floats = n_tokens == 1 ? 64 * 1024 : 1024 * 1024;
+  return std::max<int64_t>(1, panel_floats / cols);
+}
 
 // Rows [first, first + count) of w as f32: out [count, w.cols].
 void DequantizeRows(const WeightView& w, int64_t first, int64_t count, float* out) {
@@ -60,16 +63,15 @@ class OpenBlasBackend : public Backend {
 
   std::string Describe() const override {
     return fmt::format(
-        "openblas ({}; {} build, set to 1 thread per call): f32 panels of <= {} KB dequantized "
-        "on the fly by each of {} engine threads",
-        openblas_get_config(), ParallelName(openblas_get_parallel()), kPanelFloats * 4 / 1024,
-        threads_);
+        "openblas ({}; {} build, set to 1 thread per call): f32 panels (256 KB for one token, "
+        "4 MB for more) dequantized on the fly by each of {} engine threads",
+        openblas_get_config(), ParallelName(openblas_get_parallel()), threads_);
   }
 
   bool Supports(DType type) const override { return CanDequantize(type); }
 
   void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
-    const int64_t rows = PanelRows(w.cols);
+    const int64_t rows = PanelRows(w.cols, n_tokens);
     Run((w.rows + rows - 1) / rows, [&](int64_t panel, int thread) {
       const int64_t first = panel * rows, count = std::min(rows, w.rows - first);
       float* buf = Scratch(panel_, thread, count * w.cols);
@@ -93,7 +95,7 @@ class OpenBlasBackend : public Backend {
     ys_.resize(n_pairs * D);      // [n_pairs, D]
 
     // Gate and up panels of the same rows share a task so SiLU·mul runs on fresh results.
-    const int64_t gu_rows = std::max<int64_t>(1, PanelRows(D) / 2);
+    const int64_t gu_rows = std::max<int64_t>(1, PanelRows(D, r.n_tokens) / 2);
     ExpertPanels(w.n_experts, F, gu_rows);
     Run(static_cast<int64_t>(tasks_.size()), [&](int64_t task, int thread) {
       const auto [e, first] = tasks_[task];
@@ -111,7 +113,7 @@ class OpenBlasBackend : public Backend {
       }
     });
 
-    const int64_t down_rows = PanelRows(F);
+    const int64_t down_rows = PanelRows(F, r.n_tokens);
     ExpertPanels(w.n_experts, D, down_rows);
     Run(static_cast<int64_t>(tasks_.size()), [&](int64_t task, int thread) {
       const auto [e, first] = tasks_[task];

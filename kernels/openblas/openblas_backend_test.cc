@@ -26,20 +26,27 @@ TEST(OpenBlasBackendTest, MatchesReference) {
   testing::ExpectMatchesReference(*backend, kLinearTolerance, kMoeTolerance);
 }
 
-// Panels hold 64 Ki floats: 2048 columns give 32-row panels (97 rows: the last has 1 row), 7168
-// columns 9-row panels; experts with D = 512, F = 768 give 64-row gate/up and 85-row down
+// Panels hold 64 Ki floats for one token and 1 Mi floats for more. One token: 2048 columns give
+// 32-row panels (97 rows: the last has 1 row), 7168 columns 9-row panels, experts with D = 512,
+// F = 768 64-row gate/up and 85-row down panels. Seven tokens: 512-row panels for 600 rows,
+// 146-row panels for 150 rows, experts with D = 2048, F = 768 256-row gate/up and 1365-row down
 // panels. Run on the engine pool and without one.
 TEST(OpenBlasBackendTest, MatchesReferenceAcrossPanelBoundaries) {
+  struct Case {
+    int64_t tokens, rows_2048, rows_7168, expert_d;
+  };
   ThreadPool pool(2);
   const std::unique_ptr<Backend> reference = MakeReferenceBackend(nullptr);
   std::mt19937 rng(9);
   for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
     const std::unique_ptr<Backend> backend = MakeOpenBlasBackend(p);
-    for (int64_t n : {1, 7}) {
-      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, 97, 2048, n, rng), kLinearTolerance);
-      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ6_K, 20, 7168, n, rng), kLinearTolerance);
-      const testing::TestExperts experts(DType::kQ4_0, 4, 512, 768, rng);
-      EXPECT_LT(testing::MoeNmse(*backend, *reference, experts, 2, n, testing::Routing::kRandom, rng),
+    for (const Case& c : {Case{1, 97, 20, 512}, Case{7, 600, 150, 2048}}) {
+      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, c.rows_2048, 2048, c.tokens, rng),
+                kLinearTolerance);
+      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ6_K, c.rows_7168, 7168, c.tokens, rng),
+                kLinearTolerance);
+      const testing::TestExperts experts(DType::kQ4_0, 2, c.expert_d, 768, rng);
+      EXPECT_LT(testing::MoeNmse(*backend, *reference, experts, 2, c.tokens, testing::Routing::kRandom, rng),
                 kMoeTolerance);
     }
   }
@@ -62,7 +69,7 @@ TEST(OpenBlasBackendTest, DescribesItsThreading) {
   ThreadPool pool(2);
   const std::string text = MakeOpenBlasBackend(&pool)->Describe();
   EXPECT_NE(text.find("OpenBLAS 0."), std::string::npos) << text;
-  EXPECT_NE(text.find("1 thread per call"), std::string::npos) << text;
+  EXPECT_NE(text.find("set to 1 thread per call"), std::string::npos) << text;
   EXPECT_NE(text.find("2 engine threads"), std::string::npos) << text;
 }
 
