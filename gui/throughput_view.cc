@@ -1,0 +1,228 @@
+// Throughput view: for one device and model, prefill and decode tokens/s per backend and thread
+// count (median bars, +-1 standard deviation whiskers from the stored samples), where the time
+// went per op (stacked shares), and the expert load of the focused row (layer x expert).
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "gui/charts.h"
+#include "gui/views.h"
+
+namespace lfm::gui {
+namespace {
+
+constexpr double kNaN = std::nan("");
+
+std::string EntryName(const ThroughputEntry& e) {
+  return fmt::format("{}, {} thr, {}", e.data->row.backend, e.data->row.threads, e.data->row.test);
+}
+
+std::string EntryNote(const ThroughputEntry& e) {
+  const results::PerfResult& row = e.data->row;
+  std::string note = fmt::format("run #{}, median of {} samples, sd {:.3g}", e.run->id,
+                                 e.stats.n, e.stats.sd);
+  if (row.peak_rss_bytes > 0) note += fmt::format("\npeak RSS {:.2f} GB", row.peak_rss_bytes / 1e9);
+  const std::string fallbacks = row.Fallbacks();
+  if (!fallbacks.empty()) note += "\nfell back: " + fallbacks;
+  return note + "\nclick: show its op breakdown and expert load";
+}
+
+// The bar group of an entry: its backend, plus its test when a phase has several, plus its
+// other settings when it has some (llama-bench imports).
+std::string Category(const ThroughputEntry& e, bool several_tests) {
+  std::string cat = e.data->row.backend;
+  if (several_tests) cat += "\n" + e.data->row.test;
+  if (e.data->row.settings_json != "{}") cat += " " + e.data->row.settings_json;
+  return cat;
+}
+
+// Bars of one phase: a group per backend (and test, when several), a bar per thread count.
+// `ids` receives the perf id under each (series, category) for click handling.
+GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
+                      std::vector<std::vector<int64_t>>& ids) {
+  std::set<std::string> tests;
+  std::set<int> threads;
+  for (const auto* e : entries) {
+    tests.insert(e->data->row.test);
+    threads.insert(e->data->row.threads);
+  }
+  GroupedBars bars;
+  bars.y_label = "tokens/s";
+  std::map<std::string, int> category_index;
+  for (const auto* e : entries) {
+    const std::string cat = Category(*e, tests.size() > 1);
+    if (category_index.emplace(cat, static_cast<int>(bars.categories.size())).second) {
+      bars.categories.push_back(cat);
+    }
+  }
+  std::map<int, int> series_index;
+  for (int t : threads) {
+    series_index[t] = static_cast<int>(bars.series.size());
+    bars.series.push_back({fmt::format("{} thread{}", t, t == 1 ? "" : "s"),
+                           PaletteColor(static_cast<int>(bars.series.size()))});
+  }
+  const size_t n_cat = bars.categories.size(), n_ser = bars.series.size();
+  bars.values.assign(n_ser, std::vector<double>(n_cat, kNaN));
+  bars.err.assign(n_ser, std::vector<double>(n_cat, 0));
+  bars.notes.assign(n_ser, std::vector<std::string>(n_cat));
+  ids.assign(n_ser, std::vector<int64_t>(n_cat, 0));
+  for (const auto* e : entries) {
+    if (e->stats.n == 0) continue;
+    const int c = category_index[Category(*e, tests.size() > 1)];
+    const int s = series_index[e->data->row.threads];
+    bars.values[s][c] = e->stats.median;
+    bars.err[s][c] = e->stats.sd;
+    bars.notes[s][c] = EntryNote(*e);
+    ids[s][c] = e->data->row.id;
+  }
+  return bars;
+}
+
+// Draws one phase's chart in a child region; returns the number of bars drawn.
+int DrawPhase(const char* title, const std::vector<const ThroughputEntry*>& entries,
+              ImVec2 size, DashboardState& state) {
+  ImGui::BeginChild(title, size);
+  ImGui::TextUnformatted(title);
+  int marks = 0;
+  if (entries.empty()) {
+    MutedText("no rows");
+  } else {
+    std::vector<std::vector<int64_t>> ids;
+    const GroupedBars bars = PhaseBars(entries, ids);
+    Legend(bars.series);
+    const ChartOutput out = GroupedBarChart(title, bars, ImVec2(0, ImGui::GetContentRegionAvail().y));
+    if (out.clicked) state.focused_perf_id = ids[out.hovered_series][out.hovered_index];
+    marks = out.marks;
+  }
+  ImGui::EndChild();
+  return marks;
+}
+
+int DrawOpBreakdown(const ThroughputData& data, ImVec2 size) {
+  ImGui::BeginChild("ops", size);
+  ImGui::TextUnformatted("Where the time goes (share of each repetition)");
+  StackedBars bars;
+  bars.y_label = "% of time";
+  bars.as_percent = true;
+  for (size_t i = 0; i < std::size(results::kOpNames); ++i) {
+    bars.series.push_back({std::string(results::kOpNames[i]), PaletteColor(static_cast<int>(i))});
+  }
+  bars.parts.assign(bars.series.size(), {});
+  for (const ThroughputEntry& e : data.entries) {
+    if (e.data->ops.empty()) continue;
+    bars.categories.push_back(fmt::format("{}\n{}t {}", e.data->row.backend, e.data->row.threads,
+                                          e.data->row.test));
+    for (size_t s = 0; s < bars.series.size(); ++s) {
+      double seconds = 0;
+      for (const auto& op : e.data->ops) {
+        if (op.op == bars.series[s].name) seconds = op.seconds;
+      }
+      bars.parts[s].push_back(seconds);
+    }
+  }
+  int marks = 0;
+  if (bars.categories.empty()) {
+    MutedText("no op breakdown recorded for these rows");
+  } else {
+    Legend(bars.series);
+    marks = StackedBarChart("##ops", bars, ImVec2(0, ImGui::GetContentRegionAvail().y)).marks;
+  }
+  ImGui::EndChild();
+  return marks;
+}
+
+int DrawExpertLoad(const ThroughputEntry* focus, const Details* details, ImVec2 size,
+                   DashboardState& state) {
+  ImGui::BeginChild("experts", size);
+  int marks = 0;
+  if (!focus) {
+    MutedText("no row to show the expert load of");
+  } else {
+    state.detail_request.expert_load_perf_id = focus->data->row.id;
+    ImGui::Text("Expert load: %s (run #%lld)", EntryName(*focus).c_str(),
+                static_cast<long long>(focus->run->id));
+    if (!details || details->request.expert_load_perf_id != focus->data->row.id) {
+      MutedText("loading...");
+    } else if (!details->error.ok()) {
+      MutedText(details->error.message());
+    } else if (details->expert_load.empty()) {
+      MutedText("no expert load recorded for this row");
+    } else {
+      // Rows: the MoE layers present, in order; columns: experts 0..max.
+      std::map<int, int> row_of;
+      int cols = 0;
+      for (const auto& l : details->expert_load) {
+        row_of.emplace(l.layer, 0);
+        cols = std::max(cols, l.expert + 1);
+      }
+      HeatMapData map;
+      for (auto& [layer, row] : row_of) {
+        row = map.rows++;
+        map.row_names.push_back(std::to_string(layer));
+      }
+      map.cols = cols;
+      map.values.assign(static_cast<size_t>(map.rows) * cols, 0);
+      for (const auto& l : details->expert_load) {
+        map.values[static_cast<size_t>(row_of[l.layer]) * cols + l.expert] = static_cast<double>(l.tokens);
+      }
+      map.row_label = "layer";
+      map.col_label = "expert";
+      map.value_label = "tokens";
+      marks = HeatMap("##experts", map, ImVec2(0, ImGui::GetContentRegionAvail().y)).marks;
+    }
+  }
+  ImGui::EndChild();
+  return marks;
+}
+
+}  // namespace
+
+void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardState& state) {
+  PerfPairCombo("model and device", snap, state.throughput_device, state.throughput_model);
+  const ThroughputData data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
+                                               state.throughput_model);
+  nlohmann::json& report = state.report["throughput"];
+  report["entries"] = data.entries.size();
+  report["runs"] = nlohmann::json::array();
+  for (const auto* run : data.runs) report["runs"].push_back(run->id);
+  if (data.entries.empty()) {
+    MutedText("No perf rows yet: run `lfmbench perf -m MODEL` (or select a perf run).");
+    report["bars"] = 0;
+    return;
+  }
+  ImGui::SameLine();
+  std::string from;
+  for (const auto* run : data.runs) from += fmt::format("{}#{}", from.empty() ? "" : ", ", run->id);
+  MutedText(fmt::format("newest row per backend, threads and test, from runs {}", from));
+
+  std::vector<const ThroughputEntry*> prefill, decode;
+  const ThroughputEntry* focus = nullptr;
+  for (const ThroughputEntry& e : data.entries) {
+    (e.prefill ? prefill : decode).push_back(&e);
+    if (e.data->row.id == state.focused_perf_id) focus = &e;
+  }
+  if (!focus) focus = decode.empty() ? prefill.front() : decode.front();
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const ImVec2 half(std::floor((avail.x - spacing) / 2), std::floor(avail.y * 0.5f));
+  const int prefill_bars = DrawPhase("Prefill (prompt processing)", prefill, half, state);
+  ImGui::SameLine();
+  const int decode_bars = DrawPhase("Decode (token generation)", decode, half, state);
+  const ImVec2 lower(half.x, ImGui::GetContentRegionAvail().y);
+  const int segments = DrawOpBreakdown(data, lower);
+  ImGui::SameLine();
+  const int cells = DrawExpertLoad(focus, details, lower, state);
+
+  report["prefill_bars"] = prefill_bars;
+  report["decode_bars"] = decode_bars;
+  report["bars"] = prefill_bars + decode_bars;
+  report["op_segments"] = segments;
+  report["heatmap_cells"] = cells;
+  report["focused_perf_id"] = focus->data->row.id;
+}
+
+}  // namespace lfm::gui
