@@ -8,6 +8,7 @@
 #include "evals/eval_commands.h"
 #include "kernels/registry.h"
 #include "lfm_build_info.h"
+#include "results/results_commands.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   lfm::cli::AddDemoCommand(app);
   lfm::engine::AddModelCommands(app);
   lfm::evals::AddEvalCommands(app);
+  lfm::results::AddResultsCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
