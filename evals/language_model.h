@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,17 @@ struct ChatMessage {
   std::string role;  // "system", "user", "assistant"
   std::string content;
 };
+
+// lm-eval's stop handling: the text before the first occurrence of any non-empty stop string.
+inline std::string CutAtStopStrings(const std::string& text, const std::vector<std::string>& until) {
+  size_t cut = text.size();
+  for (const std::string& stop : until) {
+    if (stop.empty()) continue;
+    const size_t at = text.find(stop);
+    if (at < cut) cut = at;
+  }
+  return text.substr(0, cut);
+}
 
 class LanguageModel {
  public:

@@ -349,7 +349,8 @@ StatusOr<GroupSpec> ParseGroup(const json& obj, const std::string& file) {
     for (size_t i = 0; i < f.Raw("aggregate_metric_list").size(); ++i) {
       Fields entry(f.Raw("aggregate_metric_list")[i],
                    file + ": aggregate_metric_list[" + std::to_string(i) + "]");
-      LFM_RETURN_IF_ERROR(entry.CheckKeys({"metric", "filter_list", "weight_by_size", "aggregation", "name"}));
+      LFM_RETURN_IF_ERROR(
+          entry.CheckKeys({"metric", "filter_list", "weight_by_size", "aggregation", "name", "over"}));
       GroupAggregate a;
       LFM_ASSIGN_OR_RETURN(a.metric, entry.String("metric", "", true));
       LFM_ASSIGN_OR_RETURN(std::vector<std::string> filters, entry.StringList("filter_list"));
@@ -359,6 +360,9 @@ StatusOr<GroupSpec> ParseGroup(const json& obj, const std::string& file) {
       LFM_ASSIGN_OR_RETURN(std::string aggregation, entry.String("aggregation", "mean"));
       if (aggregation != "mean") return entry.Wrong("aggregation", "mean");
       LFM_ASSIGN_OR_RETURN(a.name, entry.String("name", a.metric));
+      LFM_ASSIGN_OR_RETURN(std::string over, entry.String("over", "members"));
+      if (over != "members" && over != "tasks") return entry.Wrong("over", "members or tasks");
+      a.over_tasks = over == "tasks";
       g.aggregates.push_back(std::move(a));
     }
   }

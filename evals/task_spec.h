@@ -107,11 +107,17 @@ struct TaskSpec {
   nlohmann::json config;     // the merged spec as JSON (results.json "configs")
 };
 
+// One aggregate_metric_list entry, computed as lm-eval's consolidate_group_results does: over
+// the group's members (tasks and subgroups, each with its value, standard error and size), the
+// size-weighted mean (micro) or the plain mean (macro), with the pooled standard error.
 struct GroupAggregate {
-  std::string metric;           // the member tasks' metric to aggregate
-  std::string filter = "none";  // the member tasks' filter
-  bool weight_by_size = true;   // true: micro (pooled over documents); false: mean of leaf tasks
+  std::string metric;           // the members' metric to aggregate
+  std::string filter = "none";  // the members' filter
+  bool weight_by_size = true;   // true: micro (pooled over documents); false: mean of members
   std::string name;             // the reported metric name (default: `metric`)
+  // `over: tasks` (ours): aggregate over the group's leaf tasks instead of its direct members,
+  // e.g. MMLU's macro average over the 57 subjects rather than the 4 categories.
+  bool over_tasks = false;
 };
 
 struct GroupSpec {

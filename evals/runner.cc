@@ -1,0 +1,366 @@
+#include "evals/runner.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/progress.h"
+#include "evals/sample_scorer.h"
+#include "results/provenance.h"
+
+namespace lfm::evals {
+namespace {
+
+using nlohmann::json;
+
+// A leaf task ready to run.
+struct PreparedTask {
+  const TaskSpec* spec = nullptr;
+  std::unique_ptr<SampleScorer> scorer;
+  TaskInstances data;
+  std::set<int64_t> done;
+};
+
+json TaskSettings(const PreparedTask& t, const RunnerOptions& options) {
+  json settings = {{"chat", options.chat},
+                   {"seed", options.seed},
+                   {"output_type", OutputTypeName(t.spec->output_type)},
+                   {"docs", t.data.instances.size()},
+                   {"original_docs", t.data.original_docs}};
+  settings["limit"] = options.limit ? json(*options.limit) : json(nullptr);
+  if (t.spec->output_type == OutputType::kGenerateUntil) {
+    const GenerationSpec& g = t.spec->generation;
+    settings["generation"] = {{"until", g.until},         {"max_gen_toks", g.max_gen_toks},
+                              {"do_sample", g.do_sample}, {"temperature", g.temperature},
+                              {"top_p", g.top_p},         {"top_k", g.top_k},
+                              {"min_p", g.min_p}};
+  }
+  return settings;
+}
+
+// Sends one batch of instances to the model; one ModelOutput per instance.
+StatusOr<std::vector<ModelOutput>> CallModel(LanguageModel& model, OutputType type,
+                                             const std::vector<const Instance*>& batch) {
+  std::vector<ModelOutput> outputs(batch.size());
+  switch (type) {
+    case OutputType::kMultipleChoice:
+    case OutputType::kLoglikelihood: {
+      std::vector<LogLikelihoodRequest> requests;
+      for (const Instance* inst : batch) {
+        requests.insert(requests.end(), inst->loglikelihood.begin(), inst->loglikelihood.end());
+      }
+      LFM_ASSIGN_OR_RETURN(std::vector<LogLikelihoodResult> results, model.LogLikelihood(requests));
+      size_t next = 0;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        for (size_t j = 0; j < batch[i]->loglikelihood.size(); ++j) {
+          outputs[i].loglikelihoods.push_back(results.at(next++));
+        }
+      }
+      break;
+    }
+    case OutputType::kLoglikelihoodRolling: {
+      std::vector<RollingRequest> requests;
+      for (const Instance* inst : batch) requests.push_back(*inst->rolling);
+      LFM_ASSIGN_OR_RETURN(std::vector<double> results, model.LogLikelihoodRolling(requests));
+      for (size_t i = 0; i < batch.size(); ++i) outputs[i].rolling = results.at(i);
+      break;
+    }
+    case OutputType::kGenerateUntil: {
+      std::vector<GenerationRequest> requests;
+      for (const Instance* inst : batch) requests.push_back(*inst->generation);
+      LFM_ASSIGN_OR_RETURN(std::vector<std::string> results, model.GenerateUntil(requests));
+      for (size_t i = 0; i < batch.size(); ++i) outputs[i].generation = results.at(i);
+      break;
+    }
+  }
+  return outputs;
+}
+
+results::EvalSample MakeSample(int64_t run_id, const std::string& task, const Instance& inst,
+                               const SampleScores& scores) {
+  results::EvalSample s;
+  s.run_id = run_id;
+  s.task = task;
+  s.doc_id = inst.doc_id;
+  s.prompt_hash = results::Sha256Hex(inst.prompt);
+  s.prompt = inst.prompt;
+  s.target = inst.target;
+  s.response = scores.response;
+  s.extracted_json = scores.extracted.dump();
+  s.scores_json = scores.scores.dump();
+  s.passed = scores.passed;
+  return s;
+}
+
+// lm-eval's pooled_sample_stderr: the standard error of the pooled sample, from the members'.
+double PooledStderr(const std::vector<double>& stderrs, const std::vector<int64_t>& sizes) {
+  double numerator = 0;
+  double total = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    numerator += static_cast<double>(sizes[i] - 1) * stderrs[i] * stderrs[i] * static_cast<double>(sizes[i]);
+    total += static_cast<double>(sizes[i]);
+  }
+  return std::sqrt(numerator / (total - static_cast<double>(sizes.size())) / total);
+}
+
+// Task metrics from the stored samples (never from memory, so a resumed run agrees).
+StatusOr<std::vector<MetricResult>> AggregateTask(results::ResultStore& store, int64_t run_id,
+                                                  const PreparedTask& t, int bootstrap_iters) {
+  LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
+                       store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
+  std::vector<MetricResult> metrics;
+  for (const MetricKey& key : t.scorer->keys()) {
+    std::vector<json> values;
+    for (const auto& s : samples) {
+      json scores = json::parse(s.scores_json, nullptr, false);
+      if (scores.is_discarded() || !scores.contains(key.Key())) {
+        return Error(StatusCode::kDataLoss, "task {} doc {}: stored scores lack '{}'", t.spec->task,
+                     s.doc_id, key.Key());
+      }
+      values.push_back(scores[key.Key()]);
+    }
+    if (values.empty()) continue;
+    auto summary = AggregateValues(key, values, bootstrap_iters);
+    if (!summary.ok()) return summary.status().WithPrefix("task " + t.spec->task);
+    metrics.push_back({key.metric, key.filter, summary->value, summary->stderr_value,
+                       static_cast<int64_t>(summary->n), key.higher_is_better});
+  }
+  return metrics;
+}
+
+const MetricResult* FindMetric(const std::vector<MetricResult>& metrics, const std::string& metric,
+                               const std::string& filter) {
+  for (const auto& m : metrics) {
+    if (m.metric == metric && m.filter == filter) return &m;
+  }
+  return nullptr;
+}
+
+// lm-eval's consolidate_group_results for one aggregate entry: the members that report the
+// metric, combined by size-weighted or plain mean, with the pooled standard error.
+std::optional<MetricResult> AggregateGroup(const GroupAggregate& a,
+                                           const std::vector<const std::vector<MetricResult>*>& members,
+                                           bool higher_is_better_default) {
+  std::vector<double> values, stderrs;
+  std::vector<int64_t> sizes;
+  bool all_stderr = true;
+  bool higher_is_better = higher_is_better_default;
+  for (const auto* member : members) {
+    const MetricResult* m = FindMetric(*member, a.metric, a.filter);
+    if (!m) continue;
+    values.push_back(m->value);
+    sizes.push_back(m->n);
+    higher_is_better = m->higher_is_better;
+    if (m->stderr_value) {
+      stderrs.push_back(*m->stderr_value);
+    } else {
+      all_stderr = false;
+    }
+  }
+  if (values.empty()) return std::nullopt;
+  MetricResult r;
+  r.metric = a.name;
+  r.filter = a.filter;
+  r.higher_is_better = higher_is_better;
+  double weighted = 0, weights = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double w = a.weight_by_size ? static_cast<double>(sizes[i]) : 1.0;
+    weighted += values[i] * w;
+    weights += w;
+    r.n += sizes[i];
+  }
+  r.value = weighted / weights;
+  if (all_stderr && r.n > static_cast<int64_t>(sizes.size())) r.stderr_value = PooledStderr(stderrs, sizes);
+  return r;
+}
+
+}  // namespace
+
+std::string ResumeKey(const TaskRegistry& registry, const std::vector<std::string>& leaf_tasks,
+                      const RunnerOptions& options) {
+  json specs = json::object();
+  for (const std::string& name : leaf_tasks) specs[name] = registry.FindTask(name)->config;
+  const json key = {
+      {"model", options.model_identity},
+      {"backend", options.run.backend},
+      {"tasks", options.tasks},
+      {"specs", specs},
+      {"limit", options.limit ? json(*options.limit) : json(nullptr)},
+      {"num_fewshot", options.num_fewshot ? json(*options.num_fewshot) : json(nullptr)},
+      {"chat", options.chat},
+      {"seed", options.seed},
+  };
+  return results::Sha256Hex(key.dump());
+}
+
+StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, DocumentCache& data,
+                            results::ResultStore& store, const RunnerOptions& options) {
+  LFM_ASSIGN_OR_RETURN(std::vector<std::string> leaves, registry.ExpandToTasks(options.tasks));
+  // Everything that can fail on bad specs or data fails here, before the model runs.
+  InstanceOptions instance_options;
+  instance_options.limit = options.limit;
+  instance_options.num_fewshot = options.num_fewshot;
+  instance_options.fewshot_seed = options.seed;
+  instance_options.chat_model = options.chat ? &model : nullptr;
+  std::vector<PreparedTask> tasks;
+  for (const std::string& name : leaves) {
+    PreparedTask t;
+    t.spec = registry.FindTask(name);
+    LFM_ASSIGN_OR_RETURN(t.scorer, SampleScorer::Make(*t.spec));
+    LFM_ASSIGN_OR_RETURN(t.data, BuildInstances(*t.spec, data, instance_options));
+    tasks.push_back(std::move(t));
+  }
+
+  RunResult result;
+  results::RunRecord run = options.run;
+  run.kind = results::RunKind::kEval;
+  run.resume_key = ResumeKey(registry, leaves, options);
+  LFM_ASSIGN_OR_RETURN(std::optional<int64_t> previous, store.FindResumableRun(run.resume_key));
+  if (previous) {
+    LFM_RETURN_IF_ERROR(store.ResumeRun(*previous));
+    result.run_id = *previous;
+  } else {
+    LFM_ASSIGN_OR_RETURN(result.run_id, store.BeginRun(run));
+  }
+  int64_t pending = 0;
+  for (PreparedTask& t : tasks) {
+    results::EvalTask record;
+    record.run_id = result.run_id;
+    record.task = t.spec->task;
+    record.task_version = t.spec->version;
+    record.n_shot = t.data.num_fewshot;
+    record.settings_json = TaskSettings(t, options).dump();
+    LFM_RETURN_IF_ERROR(store.AddEvalTask(record));
+    LFM_ASSIGN_OR_RETURN(t.done, store.DoneEvalSamples(result.run_id, t.spec->task));
+    result.samples_resumed += static_cast<int64_t>(t.done.size());
+    pending += static_cast<int64_t>(t.data.instances.size() - t.done.size());
+  }
+
+  // Score every pending document; each sample is committed as soon as it is scored.
+  model.SetCancelFlag(options.cancel);
+  std::unique_ptr<Progress> progress;
+  if (options.show_progress && pending > 0) progress = std::make_unique<Progress>("eval", pending, "samples");
+  auto cancelled = [&] {
+    return (options.cancel && options.cancel->load()) ||
+           (options.stop_after_samples > 0 && result.samples_scored >= options.stop_after_samples);
+  };
+  auto fail = [&](const Status& status) {
+    model.SetCancelFlag(nullptr);
+    (void)store.FinishRun(result.run_id, results::RunStatus::kFailed, status.message());
+    return status;
+  };
+  bool stopped = false;
+  for (PreparedTask& t : tasks) {
+    std::vector<const Instance*> todo;
+    for (const Instance& inst : t.data.instances) {
+      if (!t.done.count(inst.doc_id)) todo.push_back(&inst);
+    }
+    for (size_t start = 0; start < todo.size() && !stopped; start += options.batch_size) {
+      if (cancelled()) {
+        stopped = true;
+        break;
+      }
+      const size_t end = std::min(todo.size(), start + static_cast<size_t>(options.batch_size));
+      std::vector<const Instance*> batch(todo.begin() + start, todo.begin() + end);
+      auto outputs = CallModel(model, t.spec->output_type, batch);
+      if (!outputs.ok()) {
+        if (outputs.status().code() == StatusCode::kCancelled) {
+          stopped = true;
+          break;
+        }
+        return fail(outputs.status().WithPrefix("task " + t.spec->task));
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        auto scores = t.scorer->Score(*batch[i], (*outputs)[i]);
+        if (!scores.ok()) return fail(scores.status().WithPrefix(fmt::format("task {} doc {}", t.spec->task, batch[i]->doc_id)));
+        Status stored = store.AddEvalSample(MakeSample(result.run_id, t.spec->task, *batch[i], *scores));
+        if (!stored.ok()) return fail(stored);
+        ++result.samples_scored;
+        if (progress) progress->Advance();
+      }
+    }
+    if (stopped) break;
+  }
+  model.SetCancelFlag(nullptr);
+  if (progress) progress->Finish();
+  if (stopped) {
+    LFM_RETURN_IF_ERROR(store.FinishRun(result.run_id, results::RunStatus::kIncomplete));
+    return result;
+  }
+
+  // Task metrics, then groups bottom-up, all from the store.
+  std::map<std::string, const std::vector<MetricResult>*> metrics_of;
+  result.tasks.reserve(tasks.size());
+  for (const PreparedTask& t : tasks) {
+    TaskResult r;
+    r.name = t.spec->task;
+    r.alias = t.spec->task_alias.empty() ? t.spec->task : t.spec->task_alias;
+    r.version = t.spec->version;
+    r.num_fewshot = t.data.num_fewshot;
+    r.original_docs = t.data.original_docs;
+    r.effective_docs = static_cast<int64_t>(t.data.instances.size());
+    r.config = t.spec->config;
+    LFM_ASSIGN_OR_RETURN(r.metrics, AggregateTask(store, result.run_id, t, options.bootstrap_iters));
+    result.tasks.push_back(std::move(r));
+  }
+  for (const TaskResult& r : result.tasks) metrics_of[r.name] = &r.metrics;
+
+  std::vector<std::string> group_order;  // parents before children
+  std::set<std::string> seen;
+  std::function<void(const std::string&)> collect = [&](const std::string& name) {
+    const GroupSpec* g = registry.FindGroup(name);
+    if (!g || !seen.insert(name).second) return;
+    group_order.push_back(name);
+    for (const std::string& member : registry.GroupMembers(*g)) collect(member);
+  };
+  for (const std::string& name : options.tasks) collect(name);
+  std::map<std::string, GroupResult> groups;
+  for (auto it = group_order.rbegin(); it != group_order.rend(); ++it) {  // children first
+    const GroupSpec* g = registry.FindGroup(*it);
+    GroupResult r;
+    r.name = g->group;
+    r.alias = g->group_alias.empty() ? g->group : g->group_alias;
+    r.version = g->version;
+    r.members = registry.GroupMembers(*g);
+    for (const GroupAggregate& a : g->aggregates) {
+      std::vector<const std::vector<MetricResult>*> members;
+      const std::vector<std::string> names =
+          a.over_tasks ? *registry.ExpandToTasks({g->group}) : r.members;
+      for (const std::string& m : names) {
+        if (metrics_of.count(m)) members.push_back(metrics_of[m]);
+      }
+      if (auto m = AggregateGroup(a, members, true)) r.metrics.push_back(*m);
+    }
+    groups[r.name] = std::move(r);
+    metrics_of[*it] = &groups[*it].metrics;
+  }
+  for (const std::string& name : group_order) result.groups.push_back(groups[name]);
+
+  auto store_scores = [&](const std::string& name, bool is_group, const std::vector<MetricResult>& metrics) -> Status {
+    for (const MetricResult& m : metrics) {
+      results::EvalScore score;
+      score.run_id = result.run_id;
+      score.name = name;
+      score.is_group = is_group;
+      score.metric = m.metric;
+      score.filter = m.filter;
+      score.value = m.value;
+      score.std_error = m.stderr_value;
+      score.n = m.n;
+      score.higher_is_better = m.higher_is_better;
+      LFM_RETURN_IF_ERROR(store.AddEvalScore(score));
+    }
+    return OkStatus();
+  };
+  for (const TaskResult& r : result.tasks) LFM_RETURN_IF_ERROR(store_scores(r.name, false, r.metrics));
+  for (const GroupResult& r : result.groups) LFM_RETURN_IF_ERROR(store_scores(r.name, true, r.metrics));
+  LFM_RETURN_IF_ERROR(store.FinishRun(result.run_id, results::RunStatus::kComplete));
+  result.complete = true;
+  return result;
+}
+
+}  // namespace lfm::evals

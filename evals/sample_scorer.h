@@ -1,0 +1,67 @@
+// Per-document scoring from a TaskSpec, as lm-eval's ConfigurableTask.process_results does, with
+// the scoring library's named filters and metrics: multiple choice -> acc / acc_norm from the
+// choices' log-likelihoods; generate_until -> each filter chain, then each metric on its output;
+// or a named document scorer (`process_results: ifeval`). Scores are keyed "metric,filter" like
+// lm-eval's results, and are JSON so list-valued metrics (IFEval's per-instruction verdicts)
+// survive storage and resume.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "evals/instances.h"
+#include "evals/language_model.h"
+#include "evals/scoring/metrics.h"
+#include "evals/task_spec.h"
+
+namespace lfm::evals {
+
+struct MetricKey {
+  std::string metric;
+  std::string filter;       // "none" when the task has no filters
+  std::string aggregation;  // a scoring aggregation, or "flatten_mean" (mean over list elements)
+  bool higher_is_better = true;
+  std::string Key() const { return metric + "," + filter; }
+};
+
+struct SampleScores {
+  std::string response;                           // generated text, or the choices' log-likelihoods
+  nlohmann::json extracted = nlohmann::json::object();  // per filter: what the filter kept
+  nlohmann::json scores = nlohmann::json::object();     // per "metric,filter": number or list
+  std::optional<bool> passed;                     // the first metric on the first filter
+};
+
+// One task's model outputs for one document (what the runner got back from the model).
+struct ModelOutput {
+  std::vector<LogLikelihoodResult> loglikelihoods;  // multiple_choice / loglikelihood
+  std::optional<double> rolling;                    // loglikelihood_rolling
+  std::optional<std::string> generation;            // generate_until
+};
+
+class SampleScorer {
+ public:
+  // Builds the filters and metrics `task` names; kInvalidArgument naming the task's file for a
+  // metric, filter or aggregation the scoring library does not have for this output type.
+  static StatusOr<std::unique_ptr<SampleScorer>> Make(const TaskSpec& task);
+  virtual ~SampleScorer() = default;
+
+  // The task's reported metrics, in spec order (metrics within filters).
+  const std::vector<MetricKey>& keys() const { return keys_; }
+  // Scores one document. Errors name the document's problem (e.g. a malformed IFEval kwarg).
+  virtual StatusOr<SampleScores> Score(const Instance& instance, const ModelOutput& output) const = 0;
+
+ protected:
+  std::vector<MetricKey> keys_;
+};
+
+// Aggregates one metric's per-document values (numbers, or lists for "flatten_mean") with the
+// named aggregation and lm-eval's standard error (none for flatten_mean, as lm-eval reports N/A).
+StatusOr<MetricSummary> AggregateValues(const MetricKey& key, const std::vector<nlohmann::json>& values,
+                                        int bootstrap_iters);
+
+}  // namespace lfm::evals
