@@ -47,10 +47,10 @@ std::vector<json> ReadJsonl(const std::string& path) {
 
 TEST(EvalScoreCommandTest, Gsm8kShapeAndSummary) {
   const std::string input = WriteFile("gsm8k.jsonl",
-      R"({"question": "q1", "answer": "work\n#### 18", "response": "So 18.\n#### 18"})" "\n"
+      R"j({"question": "q1", "answer": "work\n#### 18", "response": "So 18.\n#### 18"})j" "\n"
       "\n"
-      R"({"question": "q2", "answer": "work\n#### 3", "response": "It is 3 then 4"})" "\n"
-      R"({"question": "q3", "answer": "work\n#### 70000", "response": "#### 70,000"})" "\n");
+      R"j({"question": "q2", "answer": "work\n#### 3", "response": "It is 3 then 4"})j" "\n"
+      R"j({"question": "q3", "answer": "work\n#### 70000", "response": "#### 70,000"})j" "\n");
   const std::string output = testing::TempDir() + "/scored.jsonl";
   const RunResult run =
       RunLfmbench("eval score --task gsm8k --input " + input + " --output " + output);
@@ -72,8 +72,8 @@ TEST(EvalScoreCommandTest, Gsm8kShapeAndSummary) {
 
 TEST(EvalScoreCommandTest, IfevalShapeAndSummary) {
   const std::string input = WriteFile("ifeval.jsonl",
-      R"({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}, {}], "response": "\"no commas here\""})" "\n"
-      R"({"key": 2, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "response": "Sure, here.\nno commas"})" "\n");
+      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}, {}], "response": "\"no commas here\""})j" "\n"
+      R"j({"key": 2, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "response": "Sure, here.\nno commas"})j" "\n");
   const std::string output = testing::TempDir() + "/ifeval_scored.jsonl";
   const RunResult run =
       RunLfmbench("eval score --task ifeval --input " + input + " --output " + output);
@@ -95,21 +95,21 @@ TEST(EvalScoreCommandTest, IfevalShapeAndSummary) {
 
 TEST(EvalScoreCommandTest, MalformedInputNamesFileAndLine) {
   const std::string bad_json =
-      WriteFile("bad.jsonl", R"({"answer": "#### 1", "response": "1"})" "\n{not json\n");
+      WriteFile("bad.jsonl", R"j({"answer": "#### 1", "response": "1"})j" "\n{not json\n");
   const std::string output = testing::TempDir() + "/never.jsonl";
   RunResult run = RunLfmbench("eval score --task gsm8k --input " + bad_json + " --output " + output);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(bad_json + ":2: not valid JSON"), std::string::npos) << run.output;
   EXPECT_FALSE(std::ifstream(output).good());  // nothing written on failure
 
-  const std::string no_response = WriteFile("noresp.jsonl", R"({"answer": "#### 1"})" "\n");
+  const std::string no_response = WriteFile("noresp.jsonl", R"j({"answer": "#### 1"})j" "\n");
   run = RunLfmbench("eval score --task gsm8k --input " + no_response);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(no_response + ":1: record has no 'response' field"), std::string::npos)
       << run.output;
 
   const std::string bad_kwargs = WriteFile("kw.jsonl",
-      R"({"key": 1, "prompt": "p", "instruction_id_list": ["detectable_format:title"], "kwargs": [], "response": "x"})" "\n");
+      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["detectable_format:title"], "kwargs": [], "response": "x"})j" "\n");
   run = RunLfmbench("eval score --task ifeval --input " + bad_kwargs);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(bad_kwargs + ":1: field 'kwargs'"), std::string::npos) << run.output;

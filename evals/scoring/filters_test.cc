@@ -72,16 +72,16 @@ TEST(FiltersTest, UnknownNamesAndOptionsAreClearErrors) {
 TEST(FiltersTest, ChainRunsInOrder) {
   auto chain = FilterChain::Make(
       "flexible-extract",
-      json::parse(R"([{"function": "regex", "group_select": -1,
+      json::parse(R"j([{"function": "regex", "group_select": -1,
                        "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)"},
-                      {"function": "take_first"}])"));
+                      {"function": "take_first"}])j"));
   ASSERT_TRUE(chain.ok()) << chain.status().message();
   EXPECT_EQ(chain->name(), "flexible-extract");
   EXPECT_EQ(chain->Run("It is 30. The answer is 30", json::object()), "30");
-  auto broken = FilterChain::Make("x", json::parse(R"([{"function": "tak_first"}])"));
+  auto broken = FilterChain::Make("x", json::parse(R"j([{"function": "tak_first"}])j"));
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("filter chain 'x'"), std::string::npos);
-  EXPECT_FALSE(FilterChain::Make("x", json::parse(R"([{"regex_pattern": "a"}])")).ok());
+  EXPECT_FALSE(FilterChain::Make("x", json::parse(R"j([{"regex_pattern": "a"}])j")).ok());
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ TEST(MathAnswersTest, HendrycksStripString) {
   EXPECT_EQ(HendrycksStripString("\\dfrac12"), "\\frac{1}{2}");
   EXPECT_EQ(HendrycksStripString("\\frac1{72}"), "\\frac{1}{72}");
   EXPECT_EQ(HendrycksStripString("\\sqrt3"), "\\sqrt{3}");
-  EXPECT_EQ(HendrycksStripString(".5"), "0.5");
+  EXPECT_EQ(HendrycksStripString(".25"), "0.25");
+  EXPECT_EQ(HendrycksStripString(".5"), "\\frac{1}{2}");  // "0.5" first, then the special case
   EXPECT_EQ(HendrycksStripString("k = 3"), "3");
   EXPECT_EQ(HendrycksStripString("abc = 3"), "abc=3");  // lhs longer than 2 characters
   EXPECT_EQ(HendrycksStripString("10/4"), "\\frac{10}{4}");
@@ -86,9 +87,9 @@ TEST(LatexEquivTest, DifferentOrUnparsable) {
   EXPECT_FALSE(LatexEquivalent("\\frac{2}{3}", "\\frac{3}{4}"));
   EXPECT_FALSE(LatexEquivalent("x+1", "x+2"));
   EXPECT_FALSE(LatexEquivalent("2x", "x^2"));
-  // sympy's parse_latex cannot read these either, which lm-eval counts as wrong.
-  EXPECT_FALSE(LatexEquivalent("[invalidanswer]", "[invalidanswer]"));
+  // sympy's parse_latex cannot read a comma list either, which lm-eval counts as wrong.
   EXPECT_FALSE(LatexEquivalent("1,2", "1,2"));
+  EXPECT_FALSE(LatexEquivalent("[invalidanswer]", "9"));
   EXPECT_FALSE(LatexParses("\\text{yes}"));
   EXPECT_TRUE(LatexParses("12"));
 }

@@ -10,9 +10,9 @@ namespace {
 using nlohmann::json;
 
 TEST(MetricsTest, ExactMatchWithGsm8kIgnoreRules) {
-  auto metric = ExactMatch::Make(json::parse(R"({"metric": "exact_match", "aggregation": "mean",
+  auto metric = ExactMatch::Make(json::parse(R"j({"metric": "exact_match", "aggregation": "mean",
       "higher_is_better": true, "ignore_case": true, "ignore_punctuation": false,
-      "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"]})"));
+      "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"]})j"));
   ASSERT_TRUE(metric.ok()) << metric.status().message();
   EXPECT_EQ(metric->Normalize("Work.\nMore work\n#### 1,250."), "1250");
   EXPECT_TRUE(metric->Matches("$1,250", "steps\n#### 1250"));
