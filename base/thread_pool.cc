@@ -51,7 +51,7 @@ void ThreadPool::WorkerLoop(int thread) {
     seen = current;
     if (stop_.load()) return;
     DoTasks(thread);
-    busy_workers_.fetch_sub(1, std::memory_order_release);
+    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) busy_workers_.notify_one();
   }
 }
 
@@ -68,7 +68,16 @@ void ThreadPool::Run(int64_t num_tasks, const std::function<void(int64_t, int)>&
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   DoTasks(0);
-  while (busy_workers_.load(std::memory_order_acquire) != 0) CpuRelax();
+  // Spin while the workers are likely still running, then sleep: on an oversubscribed machine
+  // a descheduled worker must not cost the caller its whole time slice.
+  int spins = 0;
+  for (int busy; (busy = busy_workers_.load(std::memory_order_acquire)) != 0;) {
+    if (++spins < kSpinIterations) {
+      CpuRelax();
+    } else {
+      busy_workers_.wait(busy);
+    }
+  }
   job_ = nullptr;
 }
 

@@ -3,12 +3,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "benchmarks/gate_command.h"
+#include "benchmarks/perf_command.h"
 #include "cli/demo.h"
+#include "engine/generate_commands.h"
 #include "engine/model_commands.h"
+#include "engine/tokenize_command.h"
 #include "evals/eval_commands.h"
 #include "kernels/registry.h"
 #include "lfm_build_info.h"
 #include "results/results_commands.h"
+#if LFM_HAVE_GUI
+#include "gui/dashboard.h"
+#endif
 
 namespace {
 
@@ -26,6 +33,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lfm::cli::AddDemoCommand(app);
   lfm::engine::AddModelCommands(app);
+  lfm::engine::AddTokenizeCommand(app);
+#if LFM_HAVE_GUI
+  lfm::gui::AddGuiCommands(app);
+#endif
+  lfm::engine::AddGenerationCommands(app);
+  lfm::bench::AddPerfCommand(app);
+  lfm::bench::AddGateCommand(app);
   lfm::evals::AddEvalCommands(app);
   lfm::results::AddResultsCommands(app);
   try {

@@ -1,5 +1,7 @@
 #include "engine/model_info.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lfm::engine {
@@ -30,6 +32,7 @@ StatusOr<ModelSummary> SummarizeModel(const GgufFile& file) {
   ModelSummary s;
   s.path = file.path();
   s.file_size = file.file_size();
+  s.header_bytes = file.data_offset();
   s.gguf_version = file.version();
   if (auto v = file.GetString("general.name"); v.ok()) s.name = *v;
   LFM_ASSIGN_OR_RETURN(s.config, Lfm2Config::FromGguf(file));
@@ -48,6 +51,42 @@ StatusOr<ModelSummary> SummarizeModel(const GgufFile& file) {
   }
   s.tokenizer = SummarizeTokenizer(file, s.config);
   return s;
+}
+
+StatusOr<ModelSummary> SummarizeModelFile(const std::string& path) {
+  LFM_ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::Open(path));
+  return SummarizeModel(*file);
+}
+
+namespace {
+std::vector<std::pair<std::string, uint64_t>> TypesByBytes(const ModelSummary& s) {
+  std::vector<std::pair<std::string, uint64_t>> types(s.bytes_by_type.begin(), s.bytes_by_type.end());
+  std::stable_sort(types.begin(), types.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return types;
+}
+std::string CompactCount(int64_t n) {
+  return n >= 1'000'000'000 ? fmt::format("{:.1f}B", n / 1e9) : fmt::format("{:.0f}M", n / 1e6);
+}
+}  // namespace
+
+std::string ShortModelName(const ModelSummary& s) {
+  const auto types = TypesByBytes(s);
+  const std::string main_type = types.empty() ? "?" : types[0].first;
+  if (s.active_params != s.total_params) {
+    return fmt::format("{} {}-A{} {}", s.config.arch_name, CompactCount(s.total_params),
+                       CompactCount(s.active_params), main_type);
+  }
+  return fmt::format("{} {} {}", s.config.arch_name, CompactCount(s.total_params), main_type);
+}
+
+std::string QuantMix(const ModelSummary& s) {
+  uint64_t total = 0;
+  for (const auto& [type, bytes] : s.bytes_by_type) total += bytes;
+  std::vector<std::string> parts;
+  for (const auto& [type, bytes] : TypesByBytes(s)) {
+    parts.push_back(fmt::format("{} {:.1f}%", type, total ? 100.0 * bytes / total : 0.0));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::string FormatModelSummary(const ModelSummary& s) {

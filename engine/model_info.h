@@ -28,6 +28,7 @@ struct ModelSummary {
   std::string path;
   std::string name;  // general.name, may be empty
   uint64_t file_size = 0;
+  uint64_t header_bytes = 0;  // metadata + tensor directory + padding, before the tensor data
   uint32_t gguf_version = 0;
   Lfm2Config config;
   int64_t n_tensors = 0;
@@ -39,6 +40,13 @@ struct ModelSummary {
 };
 
 StatusOr<ModelSummary> SummarizeModel(const GgufFile& file);
+// Opens `path` and summarizes it.
+StatusOr<ModelSummary> SummarizeModelFile(const std::string& path);
+// "lfm2moe 8.3B-A1.6B q4_0": architecture, total and active parameters, the type holding most
+// weight bytes.
+std::string ShortModelName(const ModelSummary& s);
+// Weight bytes by type, largest first: "q4_0 97.6%, q6_K 2.3%, f32 0.1%".
+std::string QuantMix(const ModelSummary& s);
 std::string FormatModelSummary(const ModelSummary& s);  // human-readable, several lines
 nlohmann::json ModelSummaryJson(const ModelSummary& s);
 
