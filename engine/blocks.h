@@ -1,0 +1,52 @@
+// The blocks of an LFM2 layer (spec lfm2-moe.md §2.3-2.6), one per file, each a short function
+// over kernels ops. Every matrix product goes through BlockContext, i.e. through the backend.
+// Engine-internal: used by model.cc only.
+#pragma once
+
+#include <cstdint>
+
+#include "base/thread_pool.h"
+#include "engine/config.h"
+#include "engine/sequence.h"
+#include "engine/weights.h"
+#include "kernels/backend.h"
+
+namespace lfm::engine {
+
+// What every block needs. Weights whose type `backend` does not support go to `fallback`
+// (the reference backend).
+struct BlockContext {
+  const Lfm2Config& config;
+  kernels::Backend& backend;
+  kernels::Backend& fallback;
+  ThreadPool& pool;
+
+  // y = W · x per token. x: [n_tokens, w.cols], y: [n_tokens, w.rows].
+  void Linear(const kernels::WeightView& w, const float* x, int64_t n_tokens, float* y) const;
+  // out = the routed experts' weighted sum. x, out: [routing.n_tokens, D].
+  void Moe(const kernels::MoeWeights& w, const float* x, const kernels::MoeRouting& routing,
+           float* out) const;
+};
+
+// Gated short convolution over n tokens continuing `conv_state` ([L-1, D], updated).
+// u: [n, D] operator-normed inputs; out: [n, D].
+void ConvBlock(const BlockContext& ctx, const LayerWeights& w, std::vector<float>& conv_state,
+               const float* u, int64_t n, float* out);
+
+// GQA attention with QK-norm and NEOX RoPE for tokens at positions start, start+1, ...;
+// appends their K/V to `state` (which holds the first `start` positions).
+// u: [n, D]; out: [n, D].
+void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, LayerState& state,
+                    int64_t start, const float* u, int64_t n, float* out);
+
+// SwiGLU FFN. v: [n, D] ffn-normed inputs; out: [n, D].
+void DenseFfn(const BlockContext& ctx, const LayerWeights& w, const float* v, int64_t n,
+              float* out);
+
+// Sparse MoE FFN: sigmoid router, bias for selection only, normalized top-k weights.
+// Adds the number of tokens routed to each expert to expert_tokens[E].
+// v: [n, D]; out: [n, D].
+void MoeFfn(const BlockContext& ctx, const LayerWeights& w, const float* v, int64_t n, float* out,
+            int64_t* expert_tokens);
+
+}  // namespace lfm::engine

@@ -1,0 +1,127 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/progress.h"
+#include "engine/gguf.h"
+#include "engine/model.h"
+#include "engine/weights.h"
+#include "kernels/registry.h"
+
+namespace lfm::engine {
+namespace {
+
+// Tokens per forward call: bounds the activations of a long prefill (llama.cpp's default
+// micro-batch is the same size). Results do not depend on it.
+constexpr int64_t kMaxBatch = 512;
+// Files above this size show a progress line while their pages are first read.
+constexpr uint64_t kProgressBytes = 256ull << 20;
+
+// Reads one byte of every page of the weights so later forward calls do not fault them in.
+void TouchWeights(const GgufFile& file, bool show_progress) {
+  constexpr uint64_t kPage = 4096, kChunk = 64ull << 20;
+  const uint8_t* data = file.file_data();
+  const uint64_t size = file.file_size();
+  const bool progress = show_progress && size >= kProgressBytes;
+  std::unique_ptr<Progress> bar;
+  if (progress) bar = std::make_unique<Progress>("loading " + file.path(), size >> 20, "MB");
+  volatile uint8_t sink = 0;
+  for (uint64_t begin = 0; begin < size; begin += kChunk) {
+    const uint64_t end = std::min(size, begin + kChunk);
+    uint8_t acc = 0;
+    for (uint64_t p = begin; p < end; p += kPage) acc ^= data[p];
+    sink = sink ^ acc;
+    if (bar) bar->Set(end >> 20);
+  }
+}
+
+}  // namespace
+
+Engine::~Engine() = default;
+
+StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  if (options.threads < 1) {
+    return Error(StatusCode::kInvalidArgument, "threads must be at least 1 (got {})", options.threads);
+  }
+  if (options.max_context < 1) {
+    return Error(StatusCode::kInvalidArgument, "max context must be at least 1 token (got {})",
+                 options.max_context);
+  }
+  std::unique_ptr<Engine> e(new Engine());
+  e->options_ = options;
+  LFM_ASSIGN_OR_RETURN(e->file_, GgufFile::Open(options.model_path));
+  LFM_ASSIGN_OR_RETURN(e->config_, Lfm2Config::FromGguf(*e->file_));
+  LFM_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::FromGguf(*e->file_));
+  e->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer));
+  LFM_ASSIGN_OR_RETURN(Lfm2Weights weights, Lfm2Weights::Bind(*e->file_, e->config_));
+  e->weights_ = std::make_unique<Lfm2Weights>(std::move(weights));
+
+  e->pool_ = std::make_unique<ThreadPool>(options.threads);
+  LFM_ASSIGN_OR_RETURN(e->backend_, kernels::MakeBackend(options.backend, e->pool_.get()));
+  LFM_ASSIGN_OR_RETURN(e->fallback_, kernels::MakeBackend("reference", e->pool_.get()));
+  std::set<std::string> unsupported;
+  e->weights_->ForEachMatrix([&](const kernels::WeightView& w) {
+    if (!e->backend_->Supports(w.type)) unsupported.emplace(kernels::DTypeName(w.type));
+  });
+  e->fallback_types_.assign(unsupported.begin(), unsupported.end());
+  if (!unsupported.empty()) {
+    fmt::print(stderr, "lfmbench: backend '{}' does not support {}: those weights run on the reference backend\n",
+               options.backend, fmt::join(unsupported, ", "));
+  }
+  e->model_ = std::make_unique<Lfm2Model>(e->config_, *e->weights_, *e->backend_, *e->fallback_,
+                                          *e->pool_);
+  TouchWeights(*e->file_, options.show_progress);
+  return e;
+}
+
+std::string_view Engine::backend_name() const { return backend_->Name(); }
+
+std::unique_ptr<Sequence> Engine::NewSequence() const {
+  return std::make_unique<Sequence>(config_, options_.max_context);
+}
+
+Status Engine::Prefill(Sequence& seq, std::span<const int32_t> tokens, std::vector<float>* logits,
+                       bool all_positions) {
+  const int64_t n = static_cast<int64_t>(tokens.size()), V = config_.n_vocab;
+  if (n == 0) return Error(StatusCode::kInvalidArgument, "no tokens to run");
+  for (int32_t t : tokens) {
+    if (t < 0 || t >= V) {
+      return Error(StatusCode::kInvalidArgument, "token id {} is outside the vocabulary [0, {})", t, V);
+    }
+  }
+  if (seq.length() + n > seq.max_context()) {
+    return Error(StatusCode::kInvalidArgument,
+                 "context full: the sequence holds {} tokens and {} more exceed its max context of "
+                 "{} (raise the context size)",
+                 seq.length(), n, seq.max_context());
+  }
+  logits->resize((all_positions ? n : 1) * V);
+  for (int64_t begin = 0; begin < n; begin += kMaxBatch) {
+    const int64_t count = std::min(kMaxBatch, n - begin);
+    const bool last_chunk = begin + count == n;
+    if (all_positions) {
+      model_->Forward(seq, tokens.subspan(begin, count), true, logits->data() + begin * V);
+    } else if (last_chunk) {
+      model_->Forward(seq, tokens.subspan(begin, count), false, logits->data());
+    } else {
+      std::vector<float> unused(V);
+      model_->Forward(seq, tokens.subspan(begin, count), false, unused.data());
+    }
+  }
+  return OkStatus();
+}
+
+Status Engine::Decode(Sequence& seq, int32_t token, std::vector<float>* logits) {
+  return Prefill(seq, std::span<const int32_t>(&token, 1), logits, false);
+}
+
+const std::vector<std::vector<int64_t>>& Engine::expert_tokens() const {
+  return model_->expert_tokens();
+}
+
+void Engine::ResetExpertLoad() { model_->ResetExpertLoad(); }
+
+}  // namespace lfm::engine

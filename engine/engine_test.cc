@@ -1,0 +1,313 @@
+// The engine on generated tiny models: batched prefill equals single-token decode, forked
+// sequences continue exactly like the original, Reset, context and token-id errors, expert load
+// counts, and the errors for files whose tensors are missing, misshapen or mistyped.
+#include "engine/engine.h"
+
+#include <cmath>
+#include <functional>
+#include <numeric>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/gguf.h"
+#include "engine/model_maker.h"
+#include "kernels/quant/fp16.h"
+#include "tests/test_support.h"
+
+namespace lfm::engine {
+namespace {
+
+using kernels::DType;
+
+std::string MakeTiny(const std::string& arch, DType type, const std::string& name) {
+  MakeModelOptions o;
+  o.arch = arch;
+  o.type = type;
+  o.seed = 7;
+  o.output = testing::TempDir() + "/" + name;
+  o.show_progress = false;
+  ThreadPool pool(2);
+  const Status s = MakeModel(o, pool);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return o.output;
+}
+
+std::unique_ptr<Engine> OpenOrDie(const std::string& path, int max_context = 4096) {
+  EngineOptions options;
+  options.model_path = path;
+  options.threads = 2;
+  options.max_context = max_context;
+  options.show_progress = false;
+  auto engine = Engine::Open(options);
+  EXPECT_TRUE(engine.ok()) << engine.status().message();
+  return std::move(engine).value();
+}
+
+std::vector<int32_t> SomeTokens(int n, int n_vocab) {
+  std::vector<int32_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = (37 * i + 11) % n_vocab;
+  return ids;
+}
+
+float MaxAbsDiff(const float* a, const float* b, int64_t n) {
+  float m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+// Every row of the reference backend's products depends only on its own token, and attention
+// and conv run the same per-token loops in both modes: decode and prefill agree to the bit
+// (measured max difference 0). The bound leaves room only for summation-order changes.
+constexpr float kSameComputation = 1e-5f;
+
+class SequenceTest : public ::testing::TestWithParam<std::tuple<std::string, DType>> {
+ protected:
+  void SetUp() override {
+    const auto& [arch, type] = GetParam();
+    engine_ = OpenOrDie(MakeTiny(arch, type, "m.gguf"));
+    V_ = engine_->config().n_vocab;
+  }
+  std::unique_ptr<Engine> engine_;
+  int64_t V_ = 0;
+};
+
+TEST_P(SequenceTest, PrefillEqualsSingleTokenDecodeSteps) {
+  const std::vector<int32_t> tokens = SomeTokens(13, V_);
+  auto batched = engine_->NewSequence();
+  std::vector<float> all;  // [13, V]
+  ASSERT_TRUE(engine_->Prefill(*batched, tokens, &all, /*all_positions=*/true).ok());
+  ASSERT_EQ(all.size(), tokens.size() * V_);
+  EXPECT_EQ(batched->length(), 13);
+
+  auto stepped = engine_->NewSequence();
+  std::vector<float> one;  // [V]
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    ASSERT_TRUE(engine_->Decode(*stepped, tokens[i], &one).ok());
+    ASSERT_EQ(one.size(), static_cast<size_t>(V_));
+    EXPECT_LE(MaxAbsDiff(one.data(), all.data() + i * V_, V_), kSameComputation) << "position " << i;
+  }
+  // Last-position logits of a prefill are the last row of the all-positions ones.
+  auto last = engine_->NewSequence();
+  ASSERT_TRUE(engine_->Prefill(*last, tokens, &one).ok());
+  EXPECT_LE(MaxAbsDiff(one.data(), all.data() + 12 * V_, V_), kSameComputation);
+}
+
+TEST_P(SequenceTest, PrefillInPiecesEqualsOnePrefill) {
+  const std::vector<int32_t> tokens = SomeTokens(9, V_);
+  auto whole = engine_->NewSequence();
+  std::vector<float> expected, got;
+  ASSERT_TRUE(engine_->Prefill(*whole, tokens, &expected).ok());
+  auto pieces = engine_->NewSequence();
+  ASSERT_TRUE(engine_->Prefill(*pieces, std::span(tokens).first(4), &got).ok());
+  ASSERT_TRUE(engine_->Prefill(*pieces, std::span(tokens).subspan(4), &got).ok());
+  EXPECT_LE(MaxAbsDiff(got.data(), expected.data(), V_), kSameComputation);
+}
+
+TEST_P(SequenceTest, ForkContinuesExactlyLikeTheOriginal) {
+  const std::vector<int32_t> prefix = SomeTokens(7, V_), rest = {5, 9, 2};
+  auto original = engine_->NewSequence();
+  std::vector<float> logits;
+  ASSERT_TRUE(engine_->Prefill(*original, prefix, &logits).ok());
+  auto fork = original->Fork();
+  EXPECT_EQ(fork->length(), 7);
+
+  std::vector<float> a, b;
+  ASSERT_TRUE(engine_->Prefill(*original, rest, &a, true).ok());
+  ASSERT_TRUE(engine_->Prefill(*fork, rest, &b, true).ok());
+  EXPECT_EQ(a, b);  // the same state and the same computation: identical bits
+
+  // The fork is independent: moving the original on does not change what the fork computes.
+  auto fork2 = fork->Fork();
+  std::vector<float> c, d;
+  ASSERT_TRUE(engine_->Decode(*original, 3, &c).ok());
+  ASSERT_TRUE(engine_->Decode(*fork, 4, &c).ok());
+  ASSERT_TRUE(engine_->Decode(*fork2, 4, &d).ok());
+  EXPECT_EQ(c, d);
+}
+
+TEST_P(SequenceTest, ResetStartsOver) {
+  const std::vector<int32_t> tokens = SomeTokens(6, V_);
+  auto seq = engine_->NewSequence();
+  std::vector<float> first, again;
+  ASSERT_TRUE(engine_->Prefill(*seq, tokens, &first, true).ok());
+  seq->Reset();
+  EXPECT_EQ(seq->length(), 0);
+  ASSERT_TRUE(engine_->Prefill(*seq, tokens, &again, true).ok());
+  EXPECT_EQ(first, again);
+}
+
+TEST_P(SequenceTest, CountsTokensPerExpert) {
+  const Lfm2Config& c = engine_->config();
+  engine_->ResetExpertLoad();
+  auto seq = engine_->NewSequence();
+  std::vector<float> logits;
+  ASSERT_TRUE(engine_->Prefill(*seq, SomeTokens(10, V_), &logits).ok());
+  const auto& load = engine_->expert_tokens();
+  ASSERT_EQ(static_cast<int>(load.size()), c.n_layers);
+  for (int l = 0; l < c.n_layers; ++l) {
+    if (!c.is_moe(l)) {
+      EXPECT_TRUE(load[l].empty());
+      continue;
+    }
+    ASSERT_EQ(static_cast<int>(load[l].size()), c.n_experts);
+    EXPECT_EQ(std::accumulate(load[l].begin(), load[l].end(), int64_t{0}), 10 * c.n_experts_used);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TinyModels, SequenceTest,
+                         ::testing::Values(std::make_tuple("lfm2moe", DType::kF32),
+                                           std::make_tuple("lfm2moe", DType::kQ4_0),
+                                           std::make_tuple("lfm2", DType::kQ8_0)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" +
+                                  std::string(kernels::DTypeName(std::get<1>(info.param)));
+                         });
+
+TEST(EngineTest, LongPrefillRunsInBatchesWithTheSameResult) {
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"));
+  const int V = engine->config().n_vocab;
+  const std::vector<int32_t> tokens = SomeTokens(700, V);  // more than one 512-token batch
+  auto whole = engine->NewSequence();
+  std::vector<float> all, last;
+  ASSERT_TRUE(engine->Prefill(*whole, tokens, &all, true).ok());
+  ASSERT_EQ(all.size(), tokens.size() * V);
+  auto stepwise = engine->NewSequence();
+  ASSERT_TRUE(engine->Prefill(*stepwise, std::span(tokens).first(699), &last).ok());
+  ASSERT_TRUE(engine->Decode(*stepwise, tokens[699], &last).ok());
+  EXPECT_LE(MaxAbsDiff(last.data(), all.data() + 699 * V, V), kSameComputation);
+}
+
+TEST(EngineTest, ExceedingTheContextIsAnErrorAndChangesNothing) {
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"), /*max_context=*/8);
+  auto seq = engine->NewSequence();
+  std::vector<float> logits;
+  ASSERT_TRUE(engine->Prefill(*seq, SomeTokens(6, 100), &logits).ok());
+  const Status s = engine->Prefill(*seq, SomeTokens(3, 100), &logits);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("context"), std::string::npos) << s.message();
+  EXPECT_EQ(seq->length(), 6);
+  EXPECT_TRUE(engine->Prefill(*seq, SomeTokens(2, 100), &logits).ok());
+  EXPECT_FALSE(engine->Decode(*seq, 1, &logits).ok());
+}
+
+TEST(EngineTest, RejectsBadTokenIdsAndEmptyInput) {
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"));
+  auto seq = engine->NewSequence();
+  std::vector<float> logits;
+  const Status bad = engine->Decode(*seq, engine->config().n_vocab, &logits);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("vocabulary"), std::string::npos) << bad.message();
+  EXPECT_FALSE(engine->Decode(*seq, -1, &logits).ok());
+  EXPECT_FALSE(engine->Prefill(*seq, {}, &logits).ok());
+  EXPECT_EQ(seq->length(), 0);
+}
+
+TEST(EngineTest, UnknownBackendIsAnError) {
+  EngineOptions options;
+  options.model_path = MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf");
+  options.backend = "no-such-backend";
+  auto engine = Engine::Open(options);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_NE(engine.status().message().find("no-such-backend"), std::string::npos);
+}
+
+// Copies a GGUF file tensor by tensor; `edit` may change a tensor's name, shape or type (the
+// data is then zeros of the new size) or drop it (return false).
+using TensorEdit = std::function<bool(GgufTensorInfo& tensor)>;
+
+std::string CopyWithEdit(const std::string& from, const std::string& to, const TensorEdit& edit) {
+  auto in = GgufFile::Open(from);
+  EXPECT_TRUE(in.ok());
+  auto out = GgufWriter::Create(to);
+  EXPECT_TRUE(out.ok());
+  for (const auto& [key, value] : (*in)->metadata()) (*out)->AddMetadata(key, value);
+  std::vector<std::pair<const GgufTensorInfo*, GgufTensorInfo>> kept;
+  for (const GgufTensorInfo& t : (*in)->tensors()) {
+    GgufTensorInfo edited = t;
+    if (!edit(edited)) continue;
+    (*out)->AddTensor(edited.name, edited.ne, edited.type);
+    kept.emplace_back(&t, edited);
+  }
+  for (const auto& [original, edited] : kept) {
+    const bool same = original->ne == edited.ne && original->type == edited.type;
+    int64_t n = 1;
+    for (int64_t d : edited.ne) n *= d;
+    const std::vector<uint8_t> zeros(kernels::RowBytes(edited.type, n));
+    const Status s = same ? (*out)->WriteTensorData((*in)->TensorData(*original), original->nbytes)
+                          : (*out)->WriteTensorData(zeros.data(), zeros.size());
+    EXPECT_TRUE(s.ok()) << s.message();
+  }
+  EXPECT_TRUE((*out)->Finish().ok());
+  return to;
+}
+
+class BadTensorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { good_ = MakeTiny("lfm2moe", DType::kQ8_0, "good.gguf"); }
+
+  // Opens the edited copy and returns the error message (fails the test if it opens).
+  std::string OpenError(const TensorEdit& edit) {
+    const std::string path = CopyWithEdit(good_, testing::TempDir() + "/bad.gguf", edit);
+    EngineOptions options;
+    options.model_path = path;
+    options.show_progress = false;
+    auto engine = Engine::Open(options);
+    EXPECT_FALSE(engine.ok());
+    if (engine.ok()) return "";
+    EXPECT_NE(engine.status().message().find(path), std::string::npos) << engine.status().message();
+    return engine.status().message();
+  }
+  std::string good_;
+};
+
+TEST_F(BadTensorTest, TheUneditedCopyOpens) {
+  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/same.gguf", [](auto&) { return true; });
+  EXPECT_NE(OpenOrDie(path), nullptr);
+}
+
+TEST_F(BadTensorTest, MissingTensorIsNamed) {
+  const std::string m = OpenError([](GgufTensorInfo& t) { return t.name != "blk.3.ffn_up_exps.weight"; });
+  EXPECT_NE(m.find("tensor 'blk.3.ffn_up_exps.weight' is missing"), std::string::npos) << m;
+}
+
+TEST_F(BadTensorTest, WrongShapeIsNamed) {
+  const std::string m = OpenError([](GgufTensorInfo& t) {
+    if (t.name == "blk.2.attn_k.weight") t.ne[1] += 32;
+    return true;
+  });
+  EXPECT_NE(m.find("tensor 'blk.2.attn_k.weight' has shape"), std::string::npos) << m;
+}
+
+TEST_F(BadTensorTest, NormThatIsNotF32IsNamed) {
+  const std::string m = OpenError([](GgufTensorInfo& t) {
+    if (t.name == "blk.0.ffn_norm.weight") t.type = DType::kF16;
+    return true;
+  });
+  EXPECT_NE(m.find("tensor 'blk.0.ffn_norm.weight' is f16, expected f32"), std::string::npos) << m;
+}
+
+TEST_F(BadTensorTest, UnsupportedTypeIsNamed) {
+  const std::string m = OpenError([](GgufTensorInfo& t) {
+    if (t.name == "blk.1.shortconv.in_proj.weight") t.type = DType::kQ5_0;
+    return true;
+  });
+  EXPECT_NE(m.find("tensor 'blk.1.shortconv.in_proj.weight' has type q5_0"), std::string::npos) << m;
+}
+
+TEST_F(BadTensorTest, FinalNormUnderItsOllamaNameIsAccepted) {
+  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/alias.gguf", [](GgufTensorInfo& t) {
+    if (t.name == "token_embd_norm.weight") t.name = "output_norm.weight";
+    return true;
+  });
+  auto renamed = OpenOrDie(path);
+  auto original = OpenOrDie(good_);
+  std::vector<float> a, b;
+  auto s1 = renamed->NewSequence(), s2 = original->NewSequence();
+  ASSERT_TRUE(renamed->Prefill(*s1, SomeTokens(3, 100), &a).ok());
+  ASSERT_TRUE(original->Prefill(*s2, SomeTokens(3, 100), &b).ok());
+  EXPECT_EQ(a, b);
+}
+
+}  // namespace
+}  // namespace lfm::engine

@@ -1,0 +1,100 @@
+#include "engine/generate_commands.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/cli.h"
+#include "engine/engine.h"
+
+namespace lfm::engine {
+namespace {
+
+// Flags every generation command shares.
+void AddEngineFlags(CLI::App* cmd, EngineOptions& o) {
+  cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
+  cmd->add_option("--backend", o.backend, "Kernel backend")->capture_default_str();
+  cmd->add_option("-t,--threads", o.threads, "Threads")->capture_default_str();
+  cmd->add_option("-c,--ctx", o.max_context, "Context size in tokens")->capture_default_str();
+}
+
+// "1,2,3" -> {1, 2, 3}; an empty or malformed list fails the command.
+std::vector<int32_t> ParseTokenList(const std::string& text) {
+  std::vector<int32_t> ids;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t end = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, end - begin);
+    size_t used = 0;
+    long value = 0;
+    try {
+      value = std::stol(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || value < INT32_MIN || value > INT32_MAX) {
+      FailCommand(fmt::format("--tokens: '{}' is not an integer (expected e.g. 1,6,72)", item));
+    }
+    ids.push_back(static_cast<int32_t>(value));
+    begin = end + 1;
+  }
+  return ids;
+}
+
+struct LogitsArgs {
+  EngineOptions engine;
+  std::string tokens;
+  bool all_positions = false;
+  bool json = false;
+};
+
+void RunLogits(LogitsArgs& args) {
+  const std::vector<int32_t> ids = ParseTokenList(args.tokens);
+  args.engine.show_progress = false;
+  auto engine = ValueOrExit(Engine::Open(args.engine));
+  auto seq = engine->NewSequence();
+  std::vector<float> logits;
+  ExitOnError(engine->Prefill(*seq, ids, &logits, args.all_positions));
+  const int64_t V = engine->config().n_vocab;
+  const int64_t rows = static_cast<int64_t>(logits.size()) / V;
+  if (args.json) {
+    // Floats in their shortest round-trip form; JSON has no NaN or infinity.
+    if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); })) {
+      FailCommand(fmt::format("{}: the logits are not finite", args.engine.model_path));
+    }
+    std::string out = fmt::format("{{\"n_vocab\":{},\"logits\":[", V);
+    for (int64_t r = 0; r < rows; ++r) {
+      fmt::format_to(std::back_inserter(out), "{}[{}]", r ? "," : "",
+                     fmt::join(logits.begin() + r * V, logits.begin() + (r + 1) * V, ","));
+    }
+    out += "]}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = logits.data() + r * V;
+    const int64_t best = std::max_element(row, row + V) - row;
+    fmt::print("position {}: argmax {} (logit {:.4f})\n", args.all_positions ? r : ids.size() - 1,
+               best, row[best]);
+  }
+}
+
+}  // namespace
+
+void AddGenerationCommands(CLI::App& app) {
+  auto logits = std::make_shared<LogitsArgs>();
+  CLI::App* logits_cmd = app.add_subcommand("logits", "Next-token logits after the given token ids");
+  AddEngineFlags(logits_cmd, logits->engine);
+  logits_cmd->add_option("--tokens", logits->tokens, "Comma-separated token ids, e.g. 1,6,72")->required();
+  logits_cmd->add_flag("--all-positions", logits->all_positions, "Logits after every token, not only the last");
+  logits_cmd->add_flag("--json", logits->json, "Print {\"n_vocab\":V,\"logits\":[[...]]}");
+  logits_cmd->callback([logits] { RunLogits(*logits); });
+}
+
+}  // namespace lfm::engine

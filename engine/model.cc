@@ -1,0 +1,87 @@
+#include "engine/model.h"
+
+#include "base/check.h"
+#include "engine/blocks.h"
+#include "kernels/ops.h"
+
+namespace lfm::engine {
+namespace {
+
+// x: [n, D] -> y: [n, D], each row normalized with `weight`.
+void RmsNormRows(const float* x, const float* weight, int64_t n, int64_t D, float eps, float* y) {
+  for (int64_t i = 0; i < n; ++i) kernels::RmsNorm(x + i * D, weight, D, eps, y + i * D);
+}
+
+void AddTo(float* h, const float* y, int64_t count) {
+  for (int64_t j = 0; j < count; ++j) h[j] += y[j];
+}
+
+}  // namespace
+
+void BlockContext::Linear(const kernels::WeightView& w, const float* x, int64_t n_tokens,
+                          float* y) const {
+  (backend.Supports(w.type) ? backend : fallback).Linear(w, x, n_tokens, y);
+}
+
+void BlockContext::Moe(const kernels::MoeWeights& w, const float* x,
+                       const kernels::MoeRouting& routing, float* out) const {
+  const bool supported = backend.Supports(w.gate.type) && backend.Supports(w.up.type) &&
+                         backend.Supports(w.down.type);
+  (supported ? backend : fallback).Moe(w, x, routing, out);
+}
+
+Lfm2Model::Lfm2Model(const Lfm2Config& config, const Lfm2Weights& weights,
+                     kernels::Backend& backend, kernels::Backend& fallback, ThreadPool& pool)
+    : config_(config), weights_(weights), backend_(backend), fallback_(fallback), pool_(pool) {
+  ResetExpertLoad();
+}
+
+void Lfm2Model::ResetExpertLoad() {
+  expert_tokens_.assign(config_.n_layers, {});
+  for (int l = 0; l < config_.n_layers; ++l) {
+    if (config_.is_moe(l)) expert_tokens_[l].assign(config_.n_experts, 0);
+  }
+}
+
+void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all_positions,
+                        float* logits) {
+  const int64_t n = static_cast<int64_t>(tokens.size()), D = config_.d_model;
+  const float eps = config_.norm_eps;
+  LFM_CHECK(n > 0 && seq.length() + n <= seq.max_context(), "{} tokens after {}", n, seq.length());
+  const BlockContext ctx{config_, backend_, fallback_, pool_};
+
+  std::vector<float> h(n * D);  // [n, D] residual stream
+  for (int64_t i = 0; i < n; ++i) {
+    LFM_CHECK(tokens[i] >= 0 && tokens[i] < config_.n_vocab, "token id {}", tokens[i]);
+    kernels::DequantizeWeightRow(weights_.token_embd, tokens[i], h.data() + i * D);
+  }
+  std::vector<float> normed(n * D), block_out(n * D);  // [n, D] each
+  for (int l = 0; l < config_.n_layers; ++l) {
+    const LayerWeights& w = weights_.layers[l];
+    LayerState& state = seq.layer(l);
+
+    RmsNormRows(h.data(), w.attn_norm, n, D, eps, normed.data());
+    if (config_.layer_kind(l) == LayerKind::kConv) {
+      ConvBlock(ctx, w, state.conv, normed.data(), n, block_out.data());
+    } else {
+      AttentionBlock(ctx, w, state, seq.length(), normed.data(), n, block_out.data());
+    }
+    AddTo(h.data(), block_out.data(), n * D);
+
+    RmsNormRows(h.data(), w.ffn_norm, n, D, eps, normed.data());
+    if (config_.is_moe(l)) {
+      MoeFfn(ctx, w, normed.data(), n, block_out.data(), expert_tokens_[l].data());
+    } else {
+      DenseFfn(ctx, w, normed.data(), n, block_out.data());
+    }
+    AddTo(h.data(), block_out.data(), n * D);
+  }
+  seq.Advance(n);
+
+  // Final norm and output head, for every token or only the last.
+  const int64_t first = all_positions ? 0 : n - 1;
+  RmsNormRows(h.data() + first * D, weights_.final_norm, n - first, D, eps, normed.data());
+  ctx.Linear(weights_.output, normed.data(), n - first, logits);
+}
+
+}  // namespace lfm::engine

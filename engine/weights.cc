@@ -1,0 +1,143 @@
+#include "engine/weights.h"
+
+#include <fmt/format.h>
+
+#include "base/check.h"
+#include "engine/tensor_list.h"
+
+namespace lfm::engine {
+namespace {
+
+using kernels::DType;
+using kernels::WeightView;
+
+// Other producers' names for tensors of the list (spec lfm2-moe.md §3.4).
+constexpr const char* kFinalNormAlias = "output_norm.weight";  // Ollama's converter
+constexpr const char* kOutputHead = "output.weight";           // untied output head, optional
+
+bool IsSupportedMatrixType(DType type) {
+  switch (type) {
+    case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
+    case DType::kQ4_0: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Checks `info` against the expected shape and the types allowed for its role.
+Status CheckTensor(const GgufFile& file, const GgufTensorInfo& info, const std::vector<int64_t>& ne,
+                   bool always_f32) {
+  if (info.ne != ne) {
+    GgufTensorInfo expected;
+    expected.ne = ne;
+    return Error(StatusCode::kDataLoss, "{}: tensor '{}' has shape {}, expected {}", file.path(),
+                 info.name, info.ShapeString(), expected.ShapeString());
+  }
+  if (always_f32 && info.type != DType::kF32) {
+    return Error(StatusCode::kDataLoss,
+                 "{}: tensor '{}' is {}, expected f32 (norms, conv kernels, router and expert bias "
+                 "are always f32)",
+                 file.path(), info.name, kernels::DTypeName(info.type));
+  }
+  if (!IsSupportedMatrixType(info.type)) {
+    return Error(StatusCode::kUnimplemented,
+                 "{}: tensor '{}' has type {}, which lfmbench does not run (supported: f32, f16, "
+                 "bf16, q8_0, q4_0, q4_K, q5_K, q6_K)",
+                 file.path(), info.name, kernels::DTypeName(info.type));
+  }
+  if (info.ne[0] % kernels::Info(info.type).block_elems != 0) {
+    return Error(StatusCode::kDataLoss, "{}: tensor '{}': rows of {} values do not fill {} blocks",
+                 file.path(), info.name, info.ne[0], kernels::DTypeName(info.type));
+  }
+  return OkStatus();
+}
+
+// The tensor as a [rows, cols] matrix: cols = ne[0], rows = the product of the other dims.
+WeightView Matrix(const GgufFile& file, const GgufTensorInfo& info) {
+  int64_t rows = 1;
+  for (size_t i = 1; i < info.ne.size(); ++i) rows *= info.ne[i];
+  return {file.TensorData(info), info.type, rows, info.ne[0]};
+}
+
+const float* Floats(const GgufFile& file, const GgufTensorInfo& info) {
+  return reinterpret_cast<const float*>(file.TensorData(info));
+}
+
+void Assign(const GgufFile& file, const TensorSpec& spec, const GgufTensorInfo& info,
+            const Lfm2Config& c, Lfm2Weights& w) {
+  using S = TensorSlot;
+  const WeightView m = Matrix(file, info);
+  const float* f = Floats(file, info);
+  if (spec.layer < 0) {
+    if (spec.slot == S::kTokenEmbd) w.token_embd = m;
+    else if (spec.slot == S::kFinalNorm) w.final_norm = f;
+    else LFM_CHECK(false, "model-level tensor {} has no field", spec.name);
+    return;
+  }
+  LayerWeights& l = w.layers[spec.layer];
+  switch (spec.slot) {
+    case S::kAttnNorm: l.attn_norm = f; break;
+    case S::kFfnNorm: l.ffn_norm = f; break;
+    case S::kConvKernel: l.conv_kernel = f; break;
+    case S::kConvInProj: l.conv_in_proj = m; break;
+    case S::kConvOutProj: l.conv_out_proj = m; break;
+    case S::kAttnQ: l.attn_q = m; break;
+    case S::kAttnK: l.attn_k = m; break;
+    case S::kAttnV: l.attn_v = m; break;
+    case S::kAttnOutput: l.attn_output = m; break;
+    case S::kAttnQNorm: l.attn_q_norm = f; break;
+    case S::kAttnKNorm: l.attn_k_norm = f; break;
+    case S::kFfnGate: l.ffn_gate = m; break;
+    case S::kFfnUp: l.ffn_up = m; break;
+    case S::kFfnDown: l.ffn_down = m; break;
+    case S::kRouter: l.router = m; break;
+    case S::kExpertBias: l.expert_bias = f; break;
+    case S::kGateExps: l.experts.gate = m; break;
+    case S::kUpExps: l.experts.up = m; break;
+    case S::kDownExps: l.experts.down = m; break;
+    case S::kTokenEmbd: case S::kFinalNorm:
+      LFM_CHECK(false, "layer tensor {} in a model-level slot", spec.name);
+  }
+  if (c.is_moe(spec.layer)) {
+    l.experts.n_experts = c.n_experts;
+    l.experts.d_model = c.d_model;
+    l.experts.d_ffn = c.expert_ffn_dim;
+  }
+}
+
+}  // namespace
+
+StatusOr<Lfm2Weights> Lfm2Weights::Bind(const GgufFile& file, const Lfm2Config& config) {
+  Lfm2Weights w;
+  w.layers.resize(config.n_layers);
+  for (const TensorSpec& spec : ExpectedTensors(config)) {
+    const GgufTensorInfo* info = file.FindTensor(spec.name);
+    if (!info && spec.slot == TensorSlot::kFinalNorm) info = file.FindTensor(kFinalNormAlias);
+    if (!info) {
+      return Error(StatusCode::kNotFound, "{}: tensor '{}' is missing", file.path(), spec.name);
+    }
+    LFM_RETURN_IF_ERROR(CheckTensor(file, *info, spec.ne, spec.always_f32()));
+    Assign(file, spec, *info, config, w);
+  }
+  w.output = w.token_embd;
+  if (const GgufTensorInfo* head = file.FindTensor(kOutputHead)) {
+    LFM_RETURN_IF_ERROR(CheckTensor(file, *head, {config.d_model, config.n_vocab}, false));
+    w.output = Matrix(file, *head);
+  }
+  return w;
+}
+
+void Lfm2Weights::ForEachMatrix(const std::function<void(const WeightView&)>& fn) const {
+  fn(token_embd);
+  if (output.data != token_embd.data) fn(output);
+  for (const LayerWeights& l : layers) {
+    for (const WeightView* m : {&l.conv_in_proj, &l.conv_out_proj, &l.attn_q, &l.attn_k, &l.attn_v,
+                                &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down, &l.router,
+                                &l.experts.gate, &l.experts.up, &l.experts.down}) {
+      if (m->data) fn(*m);
+    }
+  }
+}
+
+}  // namespace lfm::engine
