@@ -1,5 +1,6 @@
 #include "results/llama_bench_import.h"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -158,6 +159,9 @@ StatusOr<std::vector<ImportedRun>> ParseLlamaBench(const std::string& text,
     if (time > 0 && (imported.run.started_ms == 0 || time < imported.run.started_ms)) {
       imported.run.started_ms = time;
     }
+    double seconds = 0;
+    for (const PerfSample& sample : perf.samples) seconds += sample.seconds;
+    imported.finished_ms = std::max(imported.finished_ms, time + static_cast<int64_t>(seconds * 1e3));
     threads[it->second].insert(perf.threads);
     imported.rows.push_back(std::move(perf));
   }
@@ -186,7 +190,7 @@ StatusOr<std::vector<int64_t>> ImportLlamaBench(ResultStore& store, const std::s
         row.run_id = id;
         LFM_RETURN_IF_ERROR(store.AddPerfResult(row).status());
       }
-      LFM_RETURN_IF_ERROR(store.FinishRun(id, RunStatus::kComplete));
+      LFM_RETURN_IF_ERROR(store.FinishRun(id, RunStatus::kComplete, "", imported.finished_ms));
       ids.push_back(id);
     }
     return OkStatus();

@@ -13,7 +13,8 @@ namespace lfm::results {
 
 // One imported run: the rows of one model file, llama.cpp build and CPU.
 struct ImportedRun {
-  RunRecord run;
+  RunRecord run;                 // started_ms: the earliest test_time
+  int64_t finished_ms = 0;       // the latest test_time plus that result's timed samples
   std::vector<PerfResult> rows;  // run_id unset
 };
 

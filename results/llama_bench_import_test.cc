@@ -40,6 +40,8 @@ TEST(LlamaBenchImportTest, ParsesTheJsonLayout) {
   EXPECT_EQ(run.model.size_bytes, 4700000000);
   EXPECT_EQ(run.model.params, 8300000000);
   EXPECT_EQ(run.started_ms, 1795741200000);  // 2026-11-27T01:00:00Z, the earliest test_time
+  // The last result starts at 01:01:10 and its samples take 0.9 + 0.905 + 0.91 s.
+  EXPECT_EQ((*runs)[0].finished_ms, 1795741270000 + 2715);
   // Not this machine's CPU: only the name is known, and the id is derived from it alone.
   EXPECT_EQ(run.device.cpu_model, "AMD EPYC 9R45 (fixture)");
   EXPECT_EQ(run.device.cpu_cores, 0);
@@ -113,6 +115,7 @@ TEST(LlamaBenchImportTest, StoresCompleteRuns) {
   ASSERT_EQ(ids->size(), 1u);
   const RunRecord run = store->GetRun((*ids)[0]).value();
   EXPECT_EQ(run.status, RunStatus::kComplete);
+  EXPECT_EQ(run.finished_ms, 1795741270000 + 2715);
   EXPECT_EQ(run.tag, "llama");
   auto rows = store->GetPerfResults(run.id).value();
   ASSERT_EQ(rows.size(), 6u);

@@ -51,6 +51,35 @@ bool SingleBackend(const std::vector<PerfResult>& rows) {
   });
 }
 
+// The settings that differ between rows, per row as "key=value ..." (all "" when the rows share
+// their settings).
+std::vector<std::string> DifferingSettings(const std::vector<PerfResult>& rows) {
+  std::vector<json> settings;
+  for (const PerfResult& row : rows) settings.push_back(ParseObject(row.settings_json));
+  std::vector<std::string> keys;
+  for (const json& s : settings) {
+    for (const auto& [key, value] : s.items()) {
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      const bool differs = std::any_of(settings.begin(), settings.end(), [&](const json& other) {
+        return !other.contains(key) || other[key] != value;
+      });
+      if (differs) keys.push_back(key);
+    }
+  }
+  std::vector<std::string> cells;
+  for (const json& s : settings) {
+    std::string cell;
+    for (const std::string& key : keys) {
+      if (!cell.empty()) cell += ' ';
+      const std::string value =
+          !s.contains(key) ? "-" : s[key].is_string() ? s[key].get<std::string>() : s[key].dump();
+      cell += key + "=" + value;
+    }
+    cells.push_back(cell);
+  }
+  return cells;
+}
+
 }  // namespace
 
 StatusOr<RunReport> LoadRunReport(ResultStore& store, int64_t run_id) {
@@ -88,6 +117,9 @@ std::string FormatParams(int64_t params) {
 Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   const bool any_fallback = std::any_of(rows.begin(), rows.end(),
                                         [](const PerfResult& r) { return !r.Fallbacks().empty(); });
+  const std::vector<std::string> settings = DifferingSettings(rows);
+  const bool any_settings =
+      std::any_of(settings.begin(), settings.end(), [](const std::string& s) { return !s.empty(); });
   Table table;
   table.AddColumn("model");
   table.AddColumn("size", Align::kRight);
@@ -97,12 +129,15 @@ Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   table.AddColumn("test");
   table.AddColumn("t/s", Align::kRight);
   table.AddColumn("n", Align::kRight);
+  if (any_settings) table.AddColumn("settings");
   if (any_fallback) table.AddColumn("fallbacks");
-  for (const PerfResult& row : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const PerfResult& row = rows[i];
     std::vector<std::string> cells = {ModelLabel(run), FormatBytes(run.model.size_bytes),
                                       FormatParams(run.model.params), row.backend,
                                       std::to_string(row.threads), row.test,
                                       MedianAndSpread(row), std::to_string(row.samples.size())};
+    if (any_settings) cells.push_back(settings[i]);
     if (any_fallback) cells.push_back(row.Fallbacks().empty() ? "-" : row.Fallbacks());
     table.AddRow(std::move(cells));
   }
@@ -220,8 +255,13 @@ std::string ProvenanceText(const RunRecord& run) {
   add("lfmbench", fmt::format("{} commit {}{} {} {}", run.build.lfmbench_version,
                               run.build.git_commit, run.build.git_dirty ? " (dirty)" : "",
                               run.build.build_type, run.build.compiler));
-  add("device", fmt::format("{} ({} cores, {}), id {}", run.device.cpu_model, run.device.cpu_cores,
-                            FormatBytes(run.device.memory_bytes), run.device.device_id));
+  std::string hardware;
+  if (run.device.cpu_cores > 0) hardware = fmt::format("{} cores", run.device.cpu_cores);
+  if (run.device.memory_bytes > 0) {
+    hardware += fmt::format("{}{}", hardware.empty() ? "" : ", ", FormatBytes(run.device.memory_bytes));
+  }
+  add("device", fmt::format("{}{}, id {}", run.device.cpu_model,
+                            hardware.empty() ? "" : " (" + hardware + ")", run.device.device_id));
   add("isa", run.device.isa_flags);
   add("os", run.device.os);
   add("host", run.device.hostname);

@@ -33,8 +33,9 @@ std::string FormatBytes(int64_t bytes);
 std::string FormatParams(int64_t params);
 
 // One line per perf row, as llama-bench prints it: model, size, params, backend, threads, test,
-// t/s as median ± sample sd over the repetitions, and n (repetitions). A "fallbacks" column is
-// added when some op ran on another backend than the row asked for.
+// t/s as median ± sample sd over the repetitions, and n (repetitions). A "settings" column
+// shows the settings that differ between rows (llama-bench's n_batch, ...), and a "fallbacks"
+// column appears when some op ran on another backend than the row asked for.
 Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows);
 // Per perf row: milliseconds per repetition in each op and its share of the total.
 Table OpBreakdownTable(const RunReport& report);

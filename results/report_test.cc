@@ -63,9 +63,16 @@ TEST_F(ReportTest, PerfTableLikeLlamaBench) {
       << text;
   EXPECT_NE(text.find("30.48 ± 0.29  3"), std::string::npos) << text;
   EXPECT_EQ(text.find("fallbacks"), std::string::npos);  // imports record none
+  // Two pp128 rows at 2 threads differ only in n_batch: the settings column tells them apart.
+  EXPECT_NE(text.find("60.95 ± 0.45  3  n_batch=2048"), std::string::npos) << text;
+  EXPECT_NE(text.find("55.65 ± 0.24  3  n_batch=64 "), std::string::npos) << text;
+  EXPECT_NE(text.find("tg32 @ d128  35.36 ± 0.20  3  n_batch=2048 n_depth=128"),
+            std::string::npos)
+      << text;
   const RunReport perf = Report(2);
   const std::string with_fallback = PerfTable(perf.run, perf.perf).ToText();
   EXPECT_NE(with_fallback.find("experts:reference"), std::string::npos) << with_fallback;
+  EXPECT_EQ(with_fallback.find("settings"), std::string::npos);  // all rows share theirs
   EXPECT_NE(with_fallback.find("40.00 ± 3.06"), std::string::npos) << with_fallback;
 }
 

@@ -365,12 +365,14 @@ StatusOr<int64_t> ResultStore::BeginRun(const RunRecord& run) {
   return id;
 }
 
-Status ResultStore::FinishRun(int64_t run_id, RunStatus status, const std::string& error) {
+Status ResultStore::FinishRun(int64_t run_id, RunStatus status, const std::string& error,
+                              int64_t finished_ms) {
   LFM_CHECK(status != RunStatus::kRunning, "FinishRun needs a final status");
   return Write(fmt::format("FinishRun({})", run_id), [&]() -> Status {
     LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare("UPDATE runs SET status = ?, finished_ms = ?, "
                                                    "error = ? WHERE id = ?"));
-    q.BindText(1, RunStatusName(status)).BindInt(2, NowMs()).BindText(3, error).BindInt(4, run_id);
+    q.BindText(1, RunStatusName(status)).BindInt(2, finished_ms > 0 ? finished_ms : NowMs());
+    q.BindText(3, error).BindInt(4, run_id);
     LFM_RETURN_IF_ERROR(q.Run());
     if (db_->Changes() == 0) return Error(StatusCode::kNotFound, "{}: no run {}", path_, run_id);
     return OkStatus();

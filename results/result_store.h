@@ -91,9 +91,10 @@ class ResultStore {
   // --- Runs -------------------------------------------------------------------------------
   // Inserts `run` with status 'running' owned by this process; returns its id (RUN).
   StatusOr<int64_t> BeginRun(const RunRecord& run);
-  // Ends a run: status complete/incomplete/failed (not running), finished now; `error` is
-  // stored for failed runs.
-  Status FinishRun(int64_t run_id, RunStatus status, const std::string& error = "");
+  // Ends a run: status complete/incomplete/failed (not running), finished at `finished_ms`
+  // (0: now); `error` is stored for failed runs.
+  Status FinishRun(int64_t run_id, RunStatus status, const std::string& error = "",
+                   int64_t finished_ms = 0);
   // Makes an earlier, no longer running run 'running' again under this process (a resumed
   // eval); InvalidArgument when its writer is still alive.
   Status ResumeRun(int64_t run_id);

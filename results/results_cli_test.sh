@@ -58,7 +58,8 @@ expect_error "unknown --format 'xml' (json, csv, md)" "$bin" results export 1 --
 
 "$bin" results compare 1 llama > cmp.txt
 grep -q "1.000" cmp.txt || fail "compare: $(cat cmp.txt)"
-expect_error "no run with id or tag '99'" "$bin" results show 99
+expect_error "results/lfmbench.db: no run 99" "$bin" results show 99
+expect_error "no run with id or tag 'nightly'" "$bin" results show nightly
 
 # Two lfmbench processes importing into one new database at the same moment both succeed.
 for trial in 1 2 3; do
@@ -87,5 +88,5 @@ c.commit()
 PY
 expect_error "results migrate --db v1.db" "$bin" results list --db v1.db
 "$bin" results migrate --db v1.db | grep -q "v1.db: schema version 2" || fail "migrate"
-"$bin" results list --db v1.db | grep -q "  perf  complete  old " || fail "list after migrate"
+"$bin" results list --db v1.db | grep -q "  perf  complete  old$" || fail "list after migrate"
 echo "results_cli_test: all passed"

@@ -56,7 +56,9 @@ void RunList(const ListArgs& args) {
                   std::string(RunKindName(run.kind)), std::string(RunStatusName(run.status)),
                   run.tag.empty() ? "-" : run.tag,
                   run.build.git_commit + (run.build.git_dirty ? "*" : ""),
-                  fmt::format("{} x{}", run.device.cpu_model, run.device.cpu_cores),
+                  run.device.cpu_cores > 0
+                      ? fmt::format("{} x{}", run.device.cpu_model, run.device.cpu_cores)
+                      : run.device.cpu_model,
                   run.model.name.empty() ? run.model.path : run.model.name, run.backend,
                   run.threads});
   }
