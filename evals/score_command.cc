@@ -6,14 +6,14 @@
 // a silently shortened file would look valid and be wrong.
 #include "evals/score_command.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/cli.h"
 #include "base/progress.h"
@@ -38,13 +38,13 @@ std::vector<std::string> ReadLines(const std::string& path) {
 }
 
 void PrintSummary(const std::string& task, const std::vector<ScoreSummaryRow>& rows) {
-  fmt::print("\n{}\n{:<26} {:<18} {:>8} {:>9} {:>7}\n", task, "metric", "filter", "value",
-             "stderr", "n");
+  fmt::print("\n{}\n{:<26} {:<18} {:>8} {:>9} {:>7}\n", task, "metric", "filter", "value", "stderr",
+             "n");
   for (const auto& row : rows) {
     const std::string stderr_text =
         row.summary.stderr_value ? fmt::format("{:.4f}", *row.summary.stderr_value) : "N/A";
-    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", row.metric, row.filter,
-               row.summary.value, stderr_text, row.summary.n);
+    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", row.metric, row.filter, row.summary.value,
+               stderr_text, row.summary.n);
   }
 }
 

@@ -1,15 +1,14 @@
 // `lfmbench eval score` end to end: the real binary on small JSONL files written here — output
 // shape, summary, and the errors for malformed input.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
 
@@ -25,7 +24,8 @@ struct RunResult {
 
 RunResult RunLfmbench(const std::string& args) {
   const std::string log = testing::TempDir() + "/out.txt";
-  const int status = std::system((testing::LfmbenchPath() + " " + args + " > " + log + " 2>&1").c_str());
+  const int status =
+      std::system((testing::LfmbenchPath() + " " + args + " > " + log + " 2>&1").c_str());
   std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();
@@ -46,34 +46,41 @@ std::vector<json> ReadJsonl(const std::string& path) {
 }
 
 TEST(EvalScoreCommandTest, Gsm8kShapeAndSummary) {
-  const std::string input = WriteFile("gsm8k.jsonl",
-      R"j({"question": "q1", "answer": "work\n#### 18", "response": "So 18.\n#### 18"})j" "\n"
-      "\n"
-      R"j({"question": "q2", "answer": "work\n#### 3", "response": "It is 3 then 4"})j" "\n"
-      R"j({"question": "q3", "answer": "work\n#### 70000", "response": "#### 70,000"})j" "\n");
+  const std::string input =
+      WriteFile("gsm8k.jsonl",
+                R"j({"question": "q1", "answer": "work\n#### 18", "response": "So 18.\n#### 18"})j"
+                "\n"
+                "\n"
+                R"j({"question": "q2", "answer": "work\n#### 3", "response": "It is 3 then 4"})j"
+                "\n"
+                R"j({"question": "q3", "answer": "work\n#### 70000", "response": "#### 70,000"})j"
+                "\n");
   const std::string output = testing::TempDir() + "/scored.jsonl";
   const RunResult run =
       RunLfmbench("eval score --task gsm8k --input " + input + " --output " + output);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto lines = ReadJsonl(output);
-  ASSERT_EQ(lines.size(), 3u);  // the blank line is skipped
+  ASSERT_EQ(lines.size(), 3u);            // the blank line is skipped
   EXPECT_EQ(lines[0]["question"], "q1");  // the input record is kept
   EXPECT_EQ(lines[0]["score"]["strict-match"], json({{"extracted", "18"}, {"correct", true}}));
   EXPECT_EQ(lines[1]["score"]["strict-match"],
             json({{"extracted", "[invalid]"}, {"correct", false}}));
-  EXPECT_EQ(lines[1]["score"]["flexible-extract"],
-            json({{"extracted", "4"}, {"correct", false}}));
+  EXPECT_EQ(lines[1]["score"]["flexible-extract"], json({{"extracted", "4"}, {"correct", false}}));
   EXPECT_EQ(lines[2]["score"]["flexible-extract"]["correct"], true);
   // strict-match 2/3, stderr sqrt(1/3)/sqrt(3) = 0.3333.
-  EXPECT_NE(run.output.find("exact_match                strict-match         0.6667    0.3333       3"),
-            std::string::npos)
+  EXPECT_NE(
+      run.output.find("exact_match                strict-match         0.6667    0.3333       3"),
+      std::string::npos)
       << run.output;
 }
 
 TEST(EvalScoreCommandTest, IfevalShapeAndSummary) {
-  const std::string input = WriteFile("ifeval.jsonl",
-      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}, {}], "response": "\"no commas here\""})j" "\n"
-      R"j({"key": 2, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "response": "Sure, here.\nno commas"})j" "\n");
+  const std::string input = WriteFile(
+      "ifeval.jsonl",
+      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}, {}], "response": "\"no commas here\""})j"
+      "\n"
+      R"j({"key": 2, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "response": "Sure, here.\nno commas"})j"
+      "\n");
   const std::string output = testing::TempDir() + "/ifeval_scored.jsonl";
   const RunResult run =
       RunLfmbench("eval score --task ifeval --input " + input + " --output " + output);
@@ -94,22 +101,26 @@ TEST(EvalScoreCommandTest, IfevalShapeAndSummary) {
 }
 
 TEST(EvalScoreCommandTest, MalformedInputNamesFileAndLine) {
-  const std::string bad_json =
-      WriteFile("bad.jsonl", R"j({"answer": "#### 1", "response": "1"})j" "\n{not json\n");
+  const std::string bad_json = WriteFile("bad.jsonl", R"j({"answer": "#### 1", "response": "1"})j"
+                                                      "\n{not json\n");
   const std::string output = testing::TempDir() + "/never.jsonl";
-  RunResult run = RunLfmbench("eval score --task gsm8k --input " + bad_json + " --output " + output);
+  RunResult run =
+      RunLfmbench("eval score --task gsm8k --input " + bad_json + " --output " + output);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(bad_json + ":2: not valid JSON"), std::string::npos) << run.output;
   EXPECT_FALSE(std::ifstream(output).good());  // nothing written on failure
 
-  const std::string no_response = WriteFile("noresp.jsonl", R"j({"answer": "#### 1"})j" "\n");
+  const std::string no_response = WriteFile("noresp.jsonl", R"j({"answer": "#### 1"})j"
+                                                            "\n");
   run = RunLfmbench("eval score --task gsm8k --input " + no_response);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(no_response + ":1: record has no 'response' field"), std::string::npos)
       << run.output;
 
-  const std::string bad_kwargs = WriteFile("kw.jsonl",
-      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["detectable_format:title"], "kwargs": [], "response": "x"})j" "\n");
+  const std::string bad_kwargs = WriteFile(
+      "kw.jsonl",
+      R"j({"key": 1, "prompt": "p", "instruction_id_list": ["detectable_format:title"], "kwargs": [], "response": "x"})j"
+      "\n");
   run = RunLfmbench("eval score --task ifeval --input " + bad_kwargs);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(bad_kwargs + ":1: field 'kwargs'"), std::string::npos) << run.output;

@@ -86,8 +86,8 @@ StatusOr<int64_t> GetInt(const nlohmann::json& config, std::string_view what,
   return value->get<int64_t>();
 }
 
-StatusOr<bool> GetBool(const nlohmann::json& config, std::string_view what,
-                       const std::string& key, bool fallback) {
+StatusOr<bool> GetBool(const nlohmann::json& config, std::string_view what, const std::string& key,
+                       bool fallback) {
   const auto* value = Find(config, key);
   if (!value) return fallback;
   if (!value->is_boolean()) return WrongType(what, key, "true or false", *value);

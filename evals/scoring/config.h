@@ -4,11 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 
@@ -28,8 +27,8 @@ StatusOr<std::string> GetString(const nlohmann::json& config, std::string_view w
                                 const std::string& key, const std::string& fallback);
 StatusOr<int64_t> GetInt(const nlohmann::json& config, std::string_view what,
                          const std::string& key, int64_t fallback);
-StatusOr<bool> GetBool(const nlohmann::json& config, std::string_view what,
-                       const std::string& key, bool fallback);
+StatusOr<bool> GetBool(const nlohmann::json& config, std::string_view what, const std::string& key,
+                       bool fallback);
 // A list of strings; a single string counts as a list of one.
 StatusOr<std::vector<std::string>> GetStringList(const nlohmann::json& config,
                                                  std::string_view what, const std::string& key);

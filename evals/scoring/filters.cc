@@ -1,9 +1,9 @@
 #include "evals/scoring/filters.h"
 
+#include <utf8proc.h>
+
 #include <functional>
 #include <map>
-
-#include <utf8proc.h>
 
 #include "evals/scoring/config.h"
 #include "evals/scoring/py_regex.h"
@@ -110,8 +110,8 @@ class MultiChoiceRegexFilter : public Filter {
     char letter = 'A';
     if (doc.contains("choices") && doc["choices"].is_array()) {
       for (const auto& choice : doc["choices"]) {
-        const std::string text = Ignore(PyStrip(choice.is_string() ? choice.get<std::string>()
-                                                                   : choice.dump()));
+        const std::string text =
+            Ignore(PyStrip(choice.is_string() ? choice.get<std::string>() : choice.dump()));
         choice_patterns.push_back(RegexEscape(text));
         choice_to_letter[text] = std::string("(") + letter + ")";
         letters.emplace_back(1, letter);
@@ -189,9 +189,9 @@ StatusOr<std::unique_ptr<Filter>> MakeMultiChoiceRegex(const json& config,
     LFM_ASSIGN_OR_RETURN(PyRegex r, PyRegex::Compile(p));
     ignores.push_back(std::move(r));
   }
-  return std::unique_ptr<Filter>(std::make_unique<MultiChoiceRegexFilter>(
-      std::move(regex), group_select, std::move(fallback), ignore_case, ignore_punct,
-      std::move(ignores)));
+  return std::unique_ptr<Filter>(
+      std::make_unique<MultiChoiceRegexFilter>(std::move(regex), group_select, std::move(fallback),
+                                               ignore_case, ignore_punct, std::move(ignores)));
 }
 
 // A filter with no options that maps each response through `fn`.
@@ -205,7 +205,9 @@ Factory Simple(std::string (*fn)(const std::string&)) {
 std::string LowercaseFn(const std::string& s) { return PyLower(s); }
 std::string StripFn(const std::string& s) { return PyStrip(s); }
 // lm-eval's remove_whitespace drops exactly one leading space.
-std::string RemoveLeadingSpaceFn(const std::string& s) { return s.starts_with(' ') ? s.substr(1) : s; }
+std::string RemoveLeadingSpaceFn(const std::string& s) {
+  return s.starts_with(' ') ? s.substr(1) : s;
+}
 
 const std::map<std::string, Factory>& Registry() {
   static const auto* registry = new std::map<std::string, Factory>{

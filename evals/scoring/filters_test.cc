@@ -30,8 +30,7 @@ TEST(FiltersTest, RegexGroupSelectAndFirstNonEmptyGroup) {
   const json first = {{"regex_pattern", "(\\d+)"}, {"group_select", 0}};
   EXPECT_EQ(RunOne("regex", first, "7 then 8"), "7");
   // An index past the matches: Python would raise; the filter falls back.
-  EXPECT_EQ(RunOne("regex", {{"regex_pattern", "(\\d)"}, {"group_select", 5}}, "1 2"),
-            "[invalid]");
+  EXPECT_EQ(RunOne("regex", {{"regex_pattern", "(\\d)"}, {"group_select", 5}}, "1 2"), "[invalid]");
 }
 
 TEST(FiltersTest, RegexResultIsStripped) {
@@ -70,9 +69,8 @@ TEST(FiltersTest, UnknownNamesAndOptionsAreClearErrors) {
 }
 
 TEST(FiltersTest, ChainRunsInOrder) {
-  auto chain = FilterChain::Make(
-      "flexible-extract",
-      json::parse(R"j([{"function": "regex", "group_select": -1,
+  auto chain = FilterChain::Make("flexible-extract",
+                                 json::parse(R"j([{"function": "regex", "group_select": -1,
                        "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)"},
                       {"function": "take_first"}])j"));
   ASSERT_TRUE(chain.ok()) << chain.status().message();

@@ -43,9 +43,9 @@ const std::set<std::string>& Functions() {
 
 const std::set<std::string>& Greek() {
   static const auto* names = new std::set<std::string>{
-      "alpha", "beta",  "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-      "lambda", "mu",   "nu",    "xi",    "rho",     "sigma", "tau", "upsilon", "phi", "chi",
-      "psi",   "omega", "varphi", "vartheta", "varepsilon"};
+      "alpha", "beta",   "gamma", "delta", "epsilon", "zeta",     "eta",       "theta", "iota",
+      "kappa", "lambda", "mu",    "nu",    "xi",      "rho",      "sigma",     "tau",   "upsilon",
+      "phi",   "chi",    "psi",   "omega", "varphi",  "vartheta", "varepsilon"};
   return *names;
 }
 
@@ -262,8 +262,7 @@ class Parser {
     if (command == "frac" || command == "dfrac" || command == "tfrac") {
       NodePtr numerator = Argument();
       NodePtr denominator = numerator ? Argument() : nullptr;
-      return denominator ? Make(Node::kDiv, std::move(numerator), std::move(denominator))
-                         : nullptr;
+      return denominator ? Make(Node::kDiv, std::move(numerator), std::move(denominator)) : nullptr;
     }
     if (command == "sqrt") {
       NodePtr index;

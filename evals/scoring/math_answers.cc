@@ -104,8 +104,8 @@ std::optional<std::string> FixSqrt(const std::string& s) {
   for (size_t k = 1; k < pieces.size(); ++k) {
     const std::string& piece = pieces[k];
     if (piece.empty()) return std::nullopt;
-    out += piece[0] != '{' ? "\\sqrt{" + piece.substr(0, 1) + "}" + piece.substr(1)
-                           : "\\sqrt" + piece;
+    out +=
+        piece[0] != '{' ? "\\sqrt{" + piece.substr(0, 1) + "}" + piece.substr(1) : "\\sqrt" + piece;
   }
   return out;
 }
@@ -174,22 +174,36 @@ namespace {
 
 const std::vector<std::pair<std::string, std::string>>& Substitutions() {
   static const auto* table = new std::vector<std::pair<std::string, std::string>>{
-      {"an ", ""},          {"a ", ""},         {".$", "$"},          {"\\$", ""},
-      {"\\ ", ""},          {" ", ""},          {"mbox", "text"},     {",\\text{and}", ","},
+      {"an ", ""},          {"a ", ""},
+      {".$", "$"},          {"\\$", ""},
+      {"\\ ", ""},          {" ", ""},
+      {"mbox", "text"},     {",\\text{and}", ","},
       {"\\text{and}", ","}, {"\\text{m}", "\\text{}"}};
   return *table;
 }
 
 const std::vector<std::string>& RemovedExpressions() {
-  static const auto* table = new std::vector<std::string>{
-      "square",    "ways",       "integers",  "dollars",   "mph",        "inches",
-      "ft",        "hours",      "km",        "units",     "\\ldots",    "sue",
-      "points",    "feet",       "minutes",   "digits",    "cents",      "degrees",
-      "cm",        "gm",         "pounds",    "meters",    "meals",      "edges",
-      "students",  "childrentickets",         "multiples", "\\text{s}",  "\\text{.}",
-      "\\text{\ns}", "\\text{}^2", "\\text{}^3", "\\text{\n}", "\\text{}", "\\mathrm{th}",
-      "^\\circ",   "^{\\circ}",  "\\;",       ",\\!",      "{,}",        "\"",
-      "\\dots"};
+  static const auto* table = new std::vector<std::string>{"square",       "ways",
+                                                          "integers",     "dollars",
+                                                          "mph",          "inches",
+                                                          "ft",           "hours",
+                                                          "km",           "units",
+                                                          "\\ldots",      "sue",
+                                                          "points",       "feet",
+                                                          "minutes",      "digits",
+                                                          "cents",        "degrees",
+                                                          "cm",           "gm",
+                                                          "pounds",       "meters",
+                                                          "meals",        "edges",
+                                                          "students",     "childrentickets",
+                                                          "multiples",    "\\text{s}",
+                                                          "\\text{.}",    "\\text{\ns}",
+                                                          "\\text{}^2",   "\\text{}^3",
+                                                          "\\text{\n}",   "\\text{}",
+                                                          "\\mathrm{th}", "^\\circ",
+                                                          "^{\\circ}",    "\\;",
+                                                          ",\\!",         "{,}",
+                                                          "\"",           "\\dots"};
   return *table;
 }
 
@@ -198,12 +212,9 @@ const std::vector<std::pair<PyRegex, std::string>>& RegexSubstitutions() {
   static const auto* table = [] {
     auto* out = new std::vector<std::pair<PyRegex, std::string>>();
     const std::pair<const char*, const char*> specs[] = {
-        {"(.*?)(\\$)(.*?)(\\$)(.*)", "$\\3$"},
-        {"(\\\\text\\{)(.*?)(\\})", "\\2"},
-        {"(\\\\textbf\\{)(.*?)(\\})", "\\2"},
-        {"(\\\\overline\\{)(.*?)(\\})", "\\2"},
-        {"(\\\\boxed\\{)(.*)(\\})", "\\2"},
-        {"(frac)([^{])(.)", "frac{\\2}{\\3}"},
+        {"(.*?)(\\$)(.*?)(\\$)(.*)", "$\\3$"}, {"(\\\\text\\{)(.*?)(\\})", "\\2"},
+        {"(\\\\textbf\\{)(.*?)(\\})", "\\2"},  {"(\\\\overline\\{)(.*?)(\\})", "\\2"},
+        {"(\\\\boxed\\{)(.*)(\\})", "\\2"},    {"(frac)([^{])(.)", "frac{\\2}{\\3}"},
         {"(sqrt)([^{])", "sqrt{\\2}"}};
     for (const auto& [pattern, replacement] : specs) {
       out->emplace_back(MustCompile(pattern), replacement);

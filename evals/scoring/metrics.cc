@@ -55,8 +55,8 @@ bool AccCorrect(const std::vector<double>& loglikelihoods, size_t gold) {
   return !loglikelihoods.empty() && ArgMax(loglikelihoods) == gold;
 }
 
-bool AccNormCorrect(const std::vector<double>& loglikelihoods,
-                    const std::vector<double>& lengths, size_t gold) {
+bool AccNormCorrect(const std::vector<double>& loglikelihoods, const std::vector<double>& lengths,
+                    size_t gold) {
   if (loglikelihoods.empty() || lengths.size() != loglikelihoods.size()) return false;
   std::vector<double> normalized(loglikelihoods.size());
   for (size_t i = 0; i < normalized.size(); ++i) normalized[i] = loglikelihoods[i] / lengths[i];
@@ -149,9 +149,8 @@ StatusOr<MetricSummary> Aggregate(std::string_view aggregation, const std::vecto
   summary.value = it->second.fn(xs);
   // lm-eval reports "N/A" for one sample and when --bootstrap_iters is 0.
   if (xs.size() > 1 && bootstrap_iters > 0) {
-    summary.stderr_value = it->second.bootstrap
-                               ? BootstrapStderr(it->second.fn, xs, bootstrap_iters)
-                               : MeanStderr(xs);
+    summary.stderr_value =
+        it->second.bootstrap ? BootstrapStderr(it->second.fn, xs, bootstrap_iters) : MeanStderr(xs);
   }
   return summary;
 }

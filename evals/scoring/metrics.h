@@ -9,12 +9,11 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "evals/python_random.h"
@@ -50,8 +49,8 @@ size_t ArgMax(const std::vector<double>& values);
 bool AccCorrect(const std::vector<double>& loglikelihoods, size_t gold);
 // acc_norm: the largest log-likelihood / length is `gold`. lm-eval divides by len(choice) in
 // characters of the choice text (without the target delimiter); ChoiceLength computes that.
-bool AccNormCorrect(const std::vector<double>& loglikelihoods,
-                    const std::vector<double>& lengths, size_t gold);
+bool AccNormCorrect(const std::vector<double>& loglikelihoods, const std::vector<double>& lengths,
+                    size_t gold);
 double ChoiceLength(std::string_view choice);
 
 // One aggregated metric.

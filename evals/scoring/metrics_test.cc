@@ -41,7 +41,7 @@ TEST(MetricsTest, AccAndAccNorm) {
   EXPECT_FALSE(AccCorrect(lls, 2));
   EXPECT_TRUE(AccNormCorrect(lls, lengths, 2));
   EXPECT_FALSE(AccNormCorrect(lls, lengths, 0));
-  EXPECT_EQ(ArgMax({-1, -1, -2}), 0u);  // numpy.argmax: the first of equal maxima
+  EXPECT_EQ(ArgMax({-1, -1, -2}), 0u);    // numpy.argmax: the first of equal maxima
   EXPECT_EQ(ChoiceLength(" café"), 5.0);  // characters, not bytes
 }
 

@@ -30,8 +30,8 @@ StatusOr<PyRegex> PyRegex::Compile(std::string_view pattern, unsigned flags) {
   if (!code) {
     PCRE2_UCHAR buffer[256];
     pcre2_get_error_message(error, buffer, sizeof(buffer));
-    return Error(StatusCode::kInvalidArgument, "bad regex '{}' at offset {}: {}", pattern,
-                 offset, reinterpret_cast<const char*>(buffer));
+    return Error(StatusCode::kInvalidArgument, "bad regex '{}' at offset {}: {}", pattern, offset,
+                 reinterpret_cast<const char*>(buffer));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort: the interpreter is the fallback
   uint32_t captures = 0;

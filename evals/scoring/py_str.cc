@@ -37,8 +37,8 @@ std::string EncodeUtf8(std::u32string_view text) {
 
 bool PyIsSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
 }
 
 bool PyCharIsUpper(char32_t c) {
@@ -76,10 +76,10 @@ bool PyIsLower(std::string_view text) {
 bool PyIsDigit(std::string_view text) {
   if (text.empty()) return false;
   for (char32_t c : DecodeUtf8(text)) {
-    const bool superscript = c == 0xB9 || c == 0xB2 || c == 0xB3 || c == 0x2070 ||
-                             (c >= 0x2074 && c <= 0x2079);
-    if (!superscript && utf8proc_category(static_cast<utf8proc_int32_t>(c)) !=
-                            UTF8PROC_CATEGORY_ND) {
+    const bool superscript =
+        c == 0xB9 || c == 0xB2 || c == 0xB3 || c == 0x2070 || (c >= 0x2074 && c <= 0x2079);
+    if (!superscript &&
+        utf8proc_category(static_cast<utf8proc_int32_t>(c)) != UTF8PROC_CATEGORY_ND) {
       return false;
     }
   }
@@ -116,7 +116,9 @@ size_t TrailingSpaceBegin(std::string_view text) {
 
 }  // namespace
 
-std::string PyLStrip(std::string_view text) { return std::string(text.substr(LeadingSpaceEnd(text))); }
+std::string PyLStrip(std::string_view text) {
+  return std::string(text.substr(LeadingSpaceEnd(text)));
+}
 
 std::string PyRStrip(std::string_view text) {
   return std::string(text.substr(0, TrailingSpaceBegin(text)));

@@ -3,14 +3,14 @@
 // verdicts and extracted strings are discrete, so there is no tolerance. Each comparison
 // returns the list of disagreements, and the *CanFail tests feed it a deliberately wrong
 // expectation to show a disagreement is reported.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "evals/scoring/ifeval/ifeval.h"
 #include "evals/scoring/math_answers.h"
@@ -60,8 +60,9 @@ std::vector<std::string> CompareIfeval(const json& v) {
   const auto loose = ifeval::Follow::Loose(*prompt, response);
   auto check = [&](const char* what, bool got, const json& want) {
     if (want.is_boolean() && got != want.get<bool>()) {
-      problems.push_back(fmt::format("{} ({}): {} is {}, reference says {}", v["id"].get<std::string>(),
-                                     v.value("note", ""), what, got, want.get<bool>()));
+      problems.push_back(fmt::format("{} ({}): {} is {}, reference says {}",
+                                     v["id"].get<std::string>(), v.value("note", ""), what, got,
+                                     want.get<bool>()));
     }
   };
   check("strict_pass", strict.follow_all_instructions, v["strict_pass"]);

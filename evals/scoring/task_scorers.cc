@@ -15,7 +15,8 @@ namespace {
 using nlohmann::json;
 
 StatusOr<std::string> StringField(const json& record, const std::string& field) {
-  if (!record.is_object()) return Error(StatusCode::kInvalidArgument, "record is not a JSON object");
+  if (!record.is_object())
+    return Error(StatusCode::kInvalidArgument, "record is not a JSON object");
   const auto it = record.find(field);
   if (it == record.end()) {
     return Error(StatusCode::kInvalidArgument, "record has no '{}' field", field);
@@ -196,7 +197,8 @@ class IfevalScorer : public TaskScorer {
   std::vector<ScoreSummaryRow> Summary() const override {
     std::vector<ScoreSummaryRow> rows;
     if (metrics_.prompts() == 0) return rows;
-    for (const auto& [name, summary] : metrics_.Summaries()) rows.push_back({name, "none", summary});
+    for (const auto& [name, summary] : metrics_.Summaries())
+      rows.push_back({name, "none", summary});
     return rows;
   }
 

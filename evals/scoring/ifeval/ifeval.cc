@@ -41,8 +41,10 @@ std::vector<std::string> LooseVariants(std::string_view response) {
   const std::string remove_last = join(0, n - 1);
   const std::string remove_both = join(1, n - 1);  // "\n".join(r[1:-1])
   auto no_stars = [](const std::string& s) { return PyReplace(s, "*", ""); };
-  return {std::string(response), no_stars(std::string(response)), remove_first, remove_last,
-          remove_both, no_stars(remove_first), no_stars(remove_last), no_stars(remove_both)};
+  return {std::string(response), no_stars(std::string(response)),
+          remove_first,          remove_last,
+          remove_both,           no_stars(remove_first),
+          no_stars(remove_last), no_stars(remove_both)};
 }
 
 namespace {

@@ -50,8 +50,9 @@ Status Kwargs::Missing(const std::string& key) const {
 StatusOr<std::string> Kwargs::String(const std::string& key) const {
   if (!Has(key)) return Missing(key);
   if (!values_[key].is_string()) {
-    return Error(StatusCode::kInvalidArgument, "instruction '{}': kwarg '{}' must be a string, got {}",
-                 id_, key, values_[key].dump());
+    return Error(StatusCode::kInvalidArgument,
+                 "instruction '{}': kwarg '{}' must be a string, got {}", id_, key,
+                 values_[key].dump());
   }
   return values_[key].get<std::string>();
 }
@@ -59,8 +60,9 @@ StatusOr<std::string> Kwargs::String(const std::string& key) const {
 StatusOr<double> Kwargs::Number(const std::string& key, double minimum) const {
   if (!Has(key)) return Missing(key);
   if (!values_[key].is_number()) {
-    return Error(StatusCode::kInvalidArgument, "instruction '{}': kwarg '{}' must be a number, got {}",
-                 id_, key, values_[key].dump());
+    return Error(StatusCode::kInvalidArgument,
+                 "instruction '{}': kwarg '{}' must be a number, got {}", id_, key,
+                 values_[key].dump());
   }
   const double value = values_[key].get<double>();
   if (value < minimum) return Missing(key);

@@ -41,9 +41,8 @@ Result Postscript(const Kwargs& kwargs) {
   auto regex = PyRegex::Compile(pattern, PyRegex::kMultiline);
   if (!regex.ok()) return regex.status().WithPrefix("instruction '" + kwargs.id() + "'");
   auto shared = std::make_shared<const PyRegex>(std::move(*regex));
-  return Check([shared](std::string_view value) {
-    return !shared->FindAll(PyLower(value)).empty();
-  });
+  return Check(
+      [shared](std::string_view value) { return !shared->FindAll(PyLower(value)).empty(); });
 }
 
 Result NumberBulletLists(const Kwargs& kwargs) {
@@ -52,8 +51,7 @@ Result NumberBulletLists(const Kwargs& kwargs) {
   static const PyRegex& star = Constant("^\\s*\\*[^\\*].*$", PyRegex::kMultiline);
   static const PyRegex& dash = Constant("^\\s*-.*$", PyRegex::kMultiline);
   return Check([=](std::string_view value) {
-    return static_cast<double>(star.FindAll(value).size() + dash.FindAll(value).size()) ==
-           expected;
+    return static_cast<double>(star.FindAll(value).size() + dash.FindAll(value).size()) == expected;
   });
 }
 
@@ -145,9 +143,8 @@ Result RepeatPrompt(const Kwargs& kwargs) {
   LFM_RETURN_IF_ERROR(kwargs.CheckAllowed({"prompt_to_repeat"}));
   LFM_ASSIGN_OR_RETURN(std::string prompt, kwargs.String("prompt_to_repeat"));
   const std::string expected = PyLower(PyStrip(prompt));
-  return Check([=](std::string_view value) {
-    return PyLower(PyStrip(value)).starts_with(expected);
-  });
+  return Check(
+      [=](std::string_view value) { return PyLower(PyStrip(value)).starts_with(expected); });
 }
 
 Result EndChecker(const Kwargs& kwargs) {

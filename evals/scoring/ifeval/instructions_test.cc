@@ -41,9 +41,10 @@ TEST(InstructionsTest, Keywords) {
   const json letters = {{"letter", "E"}, {"let_frequency", 3}, {"let_relation", "less than"}};
   EXPECT_TRUE(Follows("keywords:letter_frequency", letters, "Éé ee"));  // é is not e
   EXPECT_FALSE(Follows("keywords:letter_frequency", letters, "EeE"));
-  EXPECT_FALSE(MakeInstruction("keywords:letter_frequency",
-                               {{"letter", "ab"}, {"let_frequency", 1}, {"let_relation", "at least"}})
-                   .ok());
+  EXPECT_FALSE(
+      MakeInstruction("keywords:letter_frequency",
+                      {{"letter", "ab"}, {"let_frequency", 1}, {"let_relation", "at least"}})
+          .ok());
   // IFEval key 1122 asks for '#': the character itself is counted (the official checker would
   // draw a random letter).
   EXPECT_TRUE(Follows("keywords:letter_frequency",
@@ -75,8 +76,8 @@ TEST(InstructionsTest, LengthConstraints) {
   EXPECT_TRUE(Follows("length_constraints:nth_paragraph_first_word", nth,
                       "First.\n\n\"Then,\" he said.\n\nLast."));
   // The nth paragraph is indexed among all pieces, empty ones included (the official quirk).
-  EXPECT_FALSE(Follows("length_constraints:nth_paragraph_first_word", nth,
-                       "\n\nFirst.\n\nThen.\n\nLast."));
+  EXPECT_FALSE(
+      Follows("length_constraints:nth_paragraph_first_word", nth, "\n\nFirst.\n\nThen.\n\nLast."));
   EXPECT_FALSE(Follows("length_constraints:nth_paragraph_first_word", nth, "First.\n\nThen."));
   EXPECT_FALSE(MakeInstruction("length_constraints:nth_paragraph_first_word",
                                {{"num_paragraphs", 2}, {"nth_paragraph", 3}, {"first_word", "a"}})
@@ -105,10 +106,10 @@ TEST(InstructionsTest, DetectableFormat) {
                       "  Well. My answer is no. "));
   EXPECT_FALSE(Follows("detectable_format:constrained_response", json::object(), "No."));
   const json highlights = {{"num_highlights", 2}};
-  EXPECT_TRUE(Follows("detectable_format:number_highlighted_sections", highlights,
-                      "*one* and **two**"));
-  EXPECT_FALSE(Follows("detectable_format:number_highlighted_sections", highlights,
-                       "*one* and * *"));
+  EXPECT_TRUE(
+      Follows("detectable_format:number_highlighted_sections", highlights, "*one* and **two**"));
+  EXPECT_FALSE(
+      Follows("detectable_format:number_highlighted_sections", highlights, "*one* and * *"));
   const json sections = {{"section_spliter", "Section"}, {"num_sections", 2}};
   EXPECT_TRUE(Follows("detectable_format:multiple_sections", sections,
                       "Intro\nSection 1\na\nSection 2\nb"));
@@ -139,8 +140,9 @@ TEST(InstructionsTest, CaseAndPunctuation) {
   EXPECT_FALSE(Follows("change_case:capital_word_frequency", caps, "The FBI is here."));
   const std::string upper = "WE WILL MEET AT THE LIBRARY AFTER LUNCH TO FINISH THE PROJECT.";
   EXPECT_TRUE(Follows("change_case:english_capital", json::object(), upper));
-  EXPECT_FALSE(Follows("change_case:english_capital", json::object(),
-                       "NOUS ALLONS AU MARCHÉ CE MATIN POUR ACHETER DES LÉGUMES ET DU PAIN FRAIS."));
+  EXPECT_FALSE(
+      Follows("change_case:english_capital", json::object(),
+              "NOUS ALLONS AU MARCHÉ CE MATIN POUR ACHETER DES LÉGUMES ET DU PAIN FRAIS."));
   EXPECT_FALSE(Follows("change_case:english_lowercase", json::object(), "123"));  // no cased char
   EXPECT_TRUE(Follows("punctuation:no_comma", json::object(), "a; b"));
   EXPECT_FALSE(Follows("punctuation:no_comma", json::object(), "a, b"));
@@ -165,15 +167,16 @@ TEST(IfevalTest, StrictAndLoose) {
       "kwargs": [{"forbidden_words": ["sure"]}, {}]})j"));
   ASSERT_TRUE(prompt.ok()) << prompt.status().message();
   // Whitespace-only responses follow nothing, even instructions they trivially satisfy.
-  EXPECT_EQ(Follow::Strict(*prompt, "  \n").follow_instruction_list, (std::vector<bool>{false, false}));
+  EXPECT_EQ(Follow::Strict(*prompt, "  \n").follow_instruction_list,
+            (std::vector<bool>{false, false}));
   const auto strict = Follow::Strict(*prompt, "Sure!\n\"Here it is\"");
   EXPECT_EQ(strict.follow_instruction_list, (std::vector<bool>{false, false}));
   const auto loose = Follow::Loose(*prompt, "Sure!\n\"Here it is\"");
   EXPECT_EQ(loose.follow_instruction_list, (std::vector<bool>{true, true}));
   EXPECT_TRUE(loose.follow_all_instructions);
   EXPECT_EQ(LooseVariants("a*\nb\nc*"),
-            (std::vector<std::string>{"a*\nb\nc*", "a\nb\nc", "b\nc*", "a*\nb", "b", "b\nc",
-                                      "a\nb", "b"}));
+            (std::vector<std::string>{"a*\nb\nc*", "a\nb\nc", "b\nc*", "a*\nb", "b", "b\nc", "a\nb",
+                                      "b"}));
   EXPECT_FALSE(IfevalPrompt::FromJson(json::parse(R"j({"instruction_id_list": ["a"]})j")).ok());
 }
 

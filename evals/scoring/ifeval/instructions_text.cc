@@ -56,7 +56,8 @@ Result KeywordsForbiddenWords(const Kwargs& kwargs) {
   LFM_ASSIGN_OR_RETURN(auto words, kwargs.StringList("forbidden_words"));
   std::vector<std::shared_ptr<const PyRegex>> regexes;
   for (const auto& word : words) {  // re.search(r"\b" + word + r"\b", value, re.IGNORECASE)
-    LFM_ASSIGN_OR_RETURN(auto regex, KwargRegex(kwargs, "\\b" + word + "\\b", PyRegex::kIgnoreCase));
+    LFM_ASSIGN_OR_RETURN(auto regex,
+                         KwargRegex(kwargs, "\\b" + word + "\\b", PyRegex::kIgnoreCase));
     regexes.push_back(std::move(regex));
   }
   return Check([regexes](std::string_view value) {
@@ -174,7 +175,8 @@ Result NoComma(const Kwargs& kwargs) {
 
 Result CapitalWordFrequency(const Kwargs& kwargs) {
   LFM_RETURN_IF_ERROR(kwargs.CheckAllowed({"capital_frequency", "capital_relation"}));
-  LFM_ASSIGN_OR_RETURN(double frequency, kwargs.Number("capital_frequency", -1e300));  // only None is replaced
+  LFM_ASSIGN_OR_RETURN(double frequency,
+                       kwargs.Number("capital_frequency", -1e300));  // only None is replaced
   LFM_ASSIGN_OR_RETURN(Relation relation, ParseRelation(kwargs, "capital_relation"));
   return Check([=](std::string_view value) {
     size_t capital_words = 0;

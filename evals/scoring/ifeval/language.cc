@@ -18,8 +18,8 @@ std::optional<std::string> DetectLanguage(std::string_view text) {
   }
   if (!has_letter) return std::nullopt;
   bool is_reliable = false;
-  const CLD2::Language language = CLD2::DetectLanguage(
-      text.data(), static_cast<int>(text.size()), /*is_plain_text=*/true, &is_reliable);
+  const CLD2::Language language = CLD2::DetectLanguage(text.data(), static_cast<int>(text.size()),
+                                                       /*is_plain_text=*/true, &is_reliable);
   const std::string code = CLD2::LanguageCode(language);
   if (code == "iw") return "he";
   if (code == "zh") return "zh-cn";

@@ -18,15 +18,15 @@ constexpr int kLc = kBegLc | kMidLc | kUnkLc;
 const std::set<std::string>& Abbreviations() {
   static const auto* abbreviations = new std::set<std::string>{
       // titles and names
-      "mr", "mrs", "ms", "dr", "prof", "rev", "hon", "st", "jr", "sr", "gen", "gov", "sen",
-      "rep", "pres", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "messrs", "mme",
+      "mr", "mrs", "ms", "dr", "prof", "rev", "hon", "st", "jr", "sr", "gen", "gov", "sen", "rep",
+      "pres", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "messrs", "mme",
       // organisations and places
-      "inc", "ltd", "co", "corp", "bros", "dept", "univ", "assn", "mt", "ft", "ave", "blvd",
-      "rd", "u.s", "u.k", "u.n", "u.s.a", "d.c", "n.y", "l.a", "calif", "fla", "ariz",
-      "colo", "conn", "ill", "mich", "minn", "penn", "tenn", "va", "wis", "mass", "ore",
+      "inc", "ltd", "co", "corp", "bros", "dept", "univ", "assn", "mt", "ft", "ave", "blvd", "rd",
+      "u.s", "u.k", "u.n", "u.s.a", "d.c", "n.y", "l.a", "calif", "fla", "ariz", "colo", "conn",
+      "ill", "mich", "minn", "penn", "tenn", "va", "wis", "mass", "ore",
       // months and days
-      "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-      "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+      "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon",
+      "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
       // Latin and references
       "e.g", "i.e", "etc", "vs", "cf", "al", "viz", "approx", "ca", "est", "no", "nos", "vol",
       "vols", "fig", "figs", "pp", "ed", "eds", "ph.d", "a.m", "p.m"};
@@ -36,23 +36,23 @@ const std::set<std::string>& Abbreviations() {
 // Words that the trained model has seen lower case mid-sentence and never capitalised there.
 const std::set<std::string>& CommonLowercaseWords() {
   static const auto* words = new std::set<std::string>{
-      "a",       "about",     "after",   "again",    "all",       "also",     "although",
-      "an",      "and",       "another", "any",      "are",       "as",       "at",
-      "be",      "because",   "been",    "before",   "both",      "but",      "by",
-      "can",     "could",     "did",     "do",       "does",      "during",   "each",
-      "either",  "even",      "every",   "finally",  "first",     "for",      "from",
-      "furthermore", "had",   "has",     "have",     "he",        "her",      "here",
-      "his",     "how",       "however", "if",       "in",        "instead",  "is",
-      "it",      "its",       "just",    "let",      "many",      "may",      "meanwhile",
-      "might",   "more",      "moreover", "most",    "must",      "my",       "neither",
-      "next",    "no",        "not",     "now",      "of",        "on",       "once",
-      "one",     "only",      "or",      "other",    "our",       "please",   "she",
-      "should",  "since",     "so",      "some",     "still",     "such",     "that",
-      "the",     "their",     "then",    "there",    "therefore", "these",    "they",
-      "this",    "those",     "though",  "thus",     "to",        "today",    "two",
-      "unlike",  "was",       "we",      "were",     "what",      "when",     "where",
-      "which",   "while",     "who",     "why",      "will",      "with",     "would",
-      "yes",     "yet",       "you",     "your"};
+      "a",           "about",   "after",    "again",   "all",       "also",    "although",
+      "an",          "and",     "another",  "any",     "are",       "as",      "at",
+      "be",          "because", "been",     "before",  "both",      "but",     "by",
+      "can",         "could",   "did",      "do",      "does",      "during",  "each",
+      "either",      "even",    "every",    "finally", "first",     "for",     "from",
+      "furthermore", "had",     "has",      "have",    "he",        "her",     "here",
+      "his",         "how",     "however",  "if",      "in",        "instead", "is",
+      "it",          "its",     "just",     "let",     "many",      "may",     "meanwhile",
+      "might",       "more",    "moreover", "most",    "must",      "my",      "neither",
+      "next",        "no",      "not",      "now",     "of",        "on",      "once",
+      "one",         "only",    "or",       "other",   "our",       "please",  "she",
+      "should",      "since",   "so",       "some",    "still",     "such",    "that",
+      "the",         "their",   "then",     "there",   "therefore", "these",   "they",
+      "this",        "those",   "though",   "thus",    "to",        "today",   "two",
+      "unlike",      "was",     "we",       "were",    "what",      "when",    "where",
+      "which",       "while",   "who",      "why",     "will",      "with",    "would",
+      "yes",         "yet",     "you",      "your"};
   return *words;
 }
 
@@ -65,22 +65,21 @@ const PyRegex& Re(int which) {
     const std::string non_word = R"re((?:[?!)";}\]\*:@'\({\[]))re";
     const std::string multi_char = R"re((?:\-{2,}|\.{2,}|(?:\.\s){2,}\.))re";
     const std::string word_start = R"re([^\("`{\[:;&\#\*@\)}\]\-,])re";
-    const char* patterns[] = {
-        // 0: nltk's word tokenizer (punctuation other than periods split off)
-        nullptr,
-        // 1: a potential sentence end and what follows it
-        nullptr,
-        // 2: numeric token types
-        R"re(^-?[\.,]?\d[\d,\.-]*\.?$)re",
-        // 3: an initial
-        R"re([^\W\d]\.$)re",
-        // 4: boundary realignment (closing punctuation after the break)
-        R"re(["')\]}]+?(?:\s+|(?=--)|$))re",
-        // 5: an ellipsis token
-        R"re(\.\.+$)re"};
-    const std::string word = multi_char + "|(?=" + word_start + R"re()\S+?(?=\s|$|)re" +
-                             non_word + "|" + multi_char + "|,(?=$|\\s|" + non_word + "|" +
-                             multi_char + R"re())|\S)re";
+    const char* patterns[] = {// 0: nltk's word tokenizer (punctuation other than periods split off)
+                              nullptr,
+                              // 1: a potential sentence end and what follows it
+                              nullptr,
+                              // 2: numeric token types
+                              R"re(^-?[\.,]?\d[\d,\.-]*\.?$)re",
+                              // 3: an initial
+                              R"re([^\W\d]\.$)re",
+                              // 4: boundary realignment (closing punctuation after the break)
+                              R"re(["')\]}]+?(?:\s+|(?=--)|$))re",
+                              // 5: an ellipsis token
+                              R"re(\.\.+$)re"};
+    const std::string word = multi_char + "|(?=" + word_start + R"re()\S+?(?=\s|$|)re" + non_word +
+                             "|" + multi_char + "|,(?=$|\\s|" + non_word + "|" + multi_char +
+                             R"re())|\S)re";
     const std::string period = R"re([\.\?!](?=()re" + non_word + R"re(|\s+(\S+))))re";
     auto* out = new std::vector<PyRegex>();
     out->push_back(MustCompile(word));
