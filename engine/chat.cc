@@ -6,9 +6,8 @@ namespace lfm::engine {
 
 std::string RenderChat(const Tokenizer& tokenizer, std::span<const ChatMessage> messages,
                        const ChatOptions& options) {
-  std::string out;
-  if (tokenizer.bos_id() >= 0)
-    out += tokenizer.TokenText(tokenizer.bos_id(), /*render_special=*/true);
+  const int32_t bos = tokenizer.bos_id();
+  std::string out(bos >= 0 ? tokenizer.TokenText(bos, /*render_special=*/true) : "");
 
   std::string system;
   if (!messages.empty() && messages.front().role == "system") {

@@ -1,6 +1,10 @@
 #include "engine/pre_tokenizer.h"
 
+#include <fmt/format.h>
+
 #include <string>
+
+#include "base/check.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -12,22 +16,28 @@ namespace {
 constexpr std::string_view kWhiteSpace =
     R"(\t-\r\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
 
+// Letters and numbers assigned in Unicode 15.0 and 15.1: PCRE2 10.42's tables (Unicode 14) call
+// them unassigned, llama.cpp's know them. Found by classifying every code point with both
+// (tokenizer_peer_test.mjs, probe vocabulary); a newer PCRE2 simply has them already.
+constexpr std::string_view kNewLetters =
+    R"(\x{1123F}-\x{11240}\x{11F02}\x{11F04}-\x{11F10}\x{11F12}-\x{11F33}\x{1342F})"
+    R"(\x{13441}-\x{13446}\x{1B132}\x{1B155}\x{1DF25}-\x{1DF2A}\x{1E030}-\x{1E06D})"
+    R"(\x{1E4D0}-\x{1E4EB}\x{2B739}\x{2EBF0}-\x{2EE5D}\x{31350}-\x{323AF})";
+constexpr std::string_view kNewNumbers =
+    R"(\x{11F50}-\x{11F59}\x{1D2C0}-\x{1D2D3}\x{1E4F0}-\x{1E4F9})";
+
+// {S}, {L}, {N}: class bodies of White_Space, letters and numbers.
 std::string Lfm2Pattern() {
-  const std::string ws(kWhiteSpace);
-  return R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))"  // contractions
-         R"(|[^\r\n\p{L}\p{N}]?\p{L}+)"                                  // words
-         R"(|\p{N}{1,3})"                                                // digit runs of <= 3
-         "| ?[^" +
-         ws +
-         R"(\p{L}\p{N}]+[\r\n]*)"  // punctuation, symbols
-         "|[" +
-         ws +
-         R"(]*[\r\n]+)"  // line breaks
-         "|[" +
-         ws + "]+(?![^" + ws +
-         "])"  // trailing spaces
-         "|[" +
-         ws + "]+";
+  return fmt::format(R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))"  // contractions
+                     R"(|[^\r\n{L}{N}]?[{L}]+)"                                      // words
+                     R"(|[{N}]{{1,3}})"                                              // <= 3 digits
+                     R"(| ?[^{S}{L}{N}]+[\r\n]*)"                                    // punctuation
+                     R"(|[{S}]*[\r\n]+)"                                             // line breaks
+                     R"(|[{S}]+(?![^{S}]))"                                          // trailing
+                     R"(|[{S}]+)",                                                   // spaces
+                     fmt::arg("S", kWhiteSpace),
+                     fmt::arg("L", fmt::format(R"(\p{{L}}{})", kNewLetters)),
+                     fmt::arg("N", fmt::format(R"(\p{{N}}{})", kNewNumbers)));
 }
 
 constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";  // U+FFFD
@@ -85,10 +95,11 @@ void PreTokenizer::SplitValid(std::string_view text, std::vector<std::string_vie
   for (size_t pos = 0; pos < text.size();) {
     const int rc = pcre2_match(code_.get(), subject, text.size(), pos,
                                PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK, match.get(), nullptr);
+    LFM_CHECK(rc > 0 || rc == PCRE2_ERROR_NOMATCH, "pre-tokenizer match failed: PCRE2 error {}",
+              rc);
     // The alternatives cover every code point, so a match always starts here; like llama.cpp,
-    // a position nothing matches would become a one-code-point piece.
-    const size_t end =
-        rc > 0 && ovector[1] > pos ? ovector[1] : pos + Utf8SequenceLength(text, pos);
+    // a position nothing matched would become a one-code-point piece.
+    const size_t end = rc > 0 ? ovector[1] : pos + Utf8SequenceLength(text, pos);
     pieces.push_back(text.substr(pos, end - pos));
     pos = end;
   }

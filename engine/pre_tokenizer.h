@@ -22,11 +22,11 @@ class PreTokenizer {
   // `text` exactly, in order). The split is llama.cpp's LLAMA3 pattern:
   //   (?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|
   //   \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-  // with \s spelled out as Unicode White_Space (the set llama.cpp uses; PCRE2's \s lacks U+0085).
-  // Letters and numbers come from PCRE2's Unicode tables (10.42: Unicode 14), so code points
-  // assigned later may split differently from llama.cpp. Bytes that are not valid UTF-8 split as
-  // U+FFFD would (llama.cpp replaces each such byte by U+FFFD); their pieces keep the raw bytes.
-  // Thread-safe.
+  // with \s spelled out as Unicode White_Space (llama.cpp's set; PCRE2's \s adds U+180E), and
+  // \p{L}, \p{N} completed with the Unicode 15.0/15.1 letters and numbers that PCRE2 10.42 lacks:
+  // every code point is classed as llama.cpp v0.4.0 classes it (checked over all of them). Bytes
+  // that are not valid UTF-8 split as U+FFFD would (llama.cpp replaces each such byte by U+FFFD);
+  // their pieces keep the raw bytes. Thread-safe.
   void Split(std::string_view text, std::vector<std::string_view>& pieces) const;
 
  private:

@@ -31,14 +31,17 @@ TEST(PreTokenizerTest, SplitsLikeTheLfm2Pattern) {
   EXPECT_EQ(Split("日本語テキスト"), (Pieces{"日本語テキスト"}));
   EXPECT_EQ(Split("x😀😀y"), (Pieces{"x", "😀😀", "y"}));
   EXPECT_EQ(Split("٣٤٥٦"), (Pieces{"٣٤٥", "٦"}));  // \p{N} is every script's digits
+  // Unicode 15 letters and digits (CJK Ext. H, Kawi digits) count as such, as in llama.cpp.
+  EXPECT_EQ(Split("a\U00031350b \U00011F50\U00011F51\U00011F52\U00011F53"),
+            (Pieces{"a\U00031350b", " ", "\U00011F50\U00011F51\U00011F52", "\U00011F53"}));
 }
 
 TEST(PreTokenizerTest, WhiteSpaceIsUnicodeWhiteSpace) {
-  // U+0085 (NEL) is White_Space, as in llama.cpp. PCRE2's own \s leaves it out (it is a control
-  // character), which would give {"a", "\u0085\u0085", "b"}.
+  // U+0085 (NEL) is White_Space, as in llama.cpp; U+180E is not (PCRE2's own \s counts it).
   EXPECT_EQ(Split("a\u0085\u0085b"), (Pieces{"a", "\u0085", "\u0085b"}));
   EXPECT_EQ(Split("a\u3000\u3000b"), (Pieces{"a", "\u3000", "\u3000b"}));
   EXPECT_EQ(Split("a\u00a0\u00a0"), (Pieces{"a", "\u00a0\u00a0"}));
+  EXPECT_EQ(Split("a\u180e\u180eb"), (Pieces{"a", "\u180e\u180e", "b"}));
 }
 
 TEST(PreTokenizerTest, InvalidUtf8SplitsAsReplacementCharacters) {

@@ -2,29 +2,31 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "base/check.h"
 
 namespace lfm::engine {
 namespace {
 
-struct Candidate {
-  int32_t id;
-  float logit;
-};
-
 // Ranks candidates: larger logit first, lower id on ties. A total order, so every selection
 // below is the same on every platform.
-bool Before(const Candidate& a, const Candidate& b) {
+bool Before(const TokenLogit& a, const TokenLogit& b) {
   return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
 }
 
 // Keeps the candidates ranked at or before `last` (their id order is kept).
-void KeepThrough(Candidate last, std::vector<Candidate>& c) {
-  std::erase_if(c, [&](const Candidate& x) { return Before(last, x); });
+void KeepThrough(TokenLogit last, std::vector<TokenLogit>& c) {
+  std::erase_if(c, [&](const TokenLogit& x) { return Before(last, x); });
 }
 
-void Penalize(const SamplerOptions& o, std::span<const int32_t> recent, std::vector<Candidate>& c) {
+float MaxLogit(const std::vector<TokenLogit>& c) {
+  return std::min_element(c.begin(), c.end(), Before)->logit;
+}
+
+// `c` is still indexed by id here.
+void Penalize(const SamplerOptions& o, std::span<const int32_t> recent,
+              std::vector<TokenLogit>& c) {
   if (o.repeat_penalty == 1.0f || o.repeat_last_n == 0) return;
   const size_t n = o.repeat_last_n < 0
                        ? recent.size()
@@ -35,52 +37,62 @@ void Penalize(const SamplerOptions& o, std::span<const int32_t> recent, std::vec
   for (int32_t id : window) {
     LFM_CHECK(id >= 0 && static_cast<size_t>(id) < c.size(),
               "recent token {} outside the {} logits", id, c.size());
-    float& logit = c[id].logit;  // c is still indexed by id here
+    float& logit = c[id].logit;
     logit = logit <= 0 ? logit * o.repeat_penalty : logit / o.repeat_penalty;
   }
 }
 
-void TopK(int k, std::vector<Candidate>& c) {
+// `order` is scratch: positions into `c`.
+void TopK(int k, std::vector<TokenLogit>& c, std::vector<int32_t>& order) {
   if (k <= 0 || static_cast<size_t>(k) >= c.size()) return;
-  std::vector<Candidate> ranked = c;
-  std::nth_element(ranked.begin(), ranked.begin() + (k - 1), ranked.end(), Before);
-  KeepThrough(ranked[k - 1], c);
+  order.resize(c.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::nth_element(order.begin(), order.begin() + (k - 1), order.end(),
+                   [&](int32_t a, int32_t b) { return Before(c[a], c[b]); });
+  KeepThrough(c[order[k - 1]], c);
 }
 
-// exp(logit - max logit) of each candidate, and their sum.
-std::vector<double> Exps(const std::vector<Candidate>& c, double& sum) {
-  float max_logit = -INFINITY;
-  for (const Candidate& x : c) max_logit = std::max(max_logit, x.logit);
-  std::vector<double> e(c.size());
-  sum = 0;
-  for (size_t i = 0; i < c.size(); ++i)
-    sum += e[i] = std::exp(static_cast<double>(c[i].logit) - max_logit);
-  return e;
-}
-
-void TopP(float p, std::vector<Candidate>& c) {
-  if (p >= 1.0f || c.size() <= 1) return;
+// exp(logit - max logit) of each candidate into `weights`; returns their sum.
+double Weights(const std::vector<TokenLogit>& c, std::vector<float>& weights) {
+  const float max_logit = MaxLogit(c);
+  weights.resize(c.size());
   double sum = 0;
-  Exps(c, sum);
-  const float max_logit = std::min_element(c.begin(), c.end(), Before)->logit;
-  std::vector<Candidate> ranked = c;
-  // Sort only as much of the ranking as the cut needs: most of the mass is in a few tokens.
-  for (size_t sorted = std::min<size_t>(64, ranked.size());;
-       sorted = std::min(ranked.size(), sorted * 8)) {
-    std::partial_sort(ranked.begin(), ranked.begin() + sorted, ranked.end(), Before);
-    double cumulative = 0;
-    for (size_t i = 0; i < sorted; ++i) {
-      cumulative += std::exp(static_cast<double>(ranked[i].logit) - max_logit) / sum;
-      if (cumulative >= p || i + 1 == ranked.size()) return KeepThrough(ranked[i], c);
+  for (size_t i = 0; i < c.size(); ++i) sum += weights[i] = std::exp(c[i].logit - max_logit);
+  return sum;
+}
+
+// Keeps the fewest best-ranked candidates whose softmax mass reaches p. The cut is found by a
+// binary search over ranks with nth_element (expected linear time, no full sort).
+void TopP(float p, std::vector<TokenLogit>& c, std::vector<int32_t>& order,
+          std::vector<float>& weights) {
+  if (p >= 1.0f || c.size() <= 1) return;
+  const double need = p * Weights(c, weights);
+  order.resize(c.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto before = [&](int32_t a, int32_t b) { return Before(c[a], c[b]); };
+  // order[0, lo) are the lo best (mass `above` < need), order[lo, hi] the ranks lo..hi, and the
+  // cut's rank is in [lo, hi].
+  size_t lo = 0, hi = order.size() - 1;
+  double above = 0;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    std::nth_element(order.begin() + lo, order.begin() + mid, order.begin() + hi + 1, before);
+    double mass = above;
+    for (size_t i = lo; i <= mid; ++i) mass += weights[order[i]];
+    if (mass >= need) {
+      hi = mid;
+    } else {
+      above = mass;
+      lo = mid + 1;
     }
   }
+  KeepThrough(c[order[lo]], c);  // [lo, hi] is now the one position of rank lo
 }
 
-void MinP(float p, std::vector<Candidate>& c) {
+void MinP(float p, std::vector<TokenLogit>& c) {
   if (p <= 0.0f) return;
-  const float max_logit = std::min_element(c.begin(), c.end(), Before)->logit;
-  const float threshold = max_logit + std::log(p);
-  std::erase_if(c, [&](const Candidate& x) { return x.logit < threshold; });
+  const float threshold = MaxLogit(c) + std::log(p);
+  std::erase_if(c, [&](const TokenLogit& x) { return x.logit < threshold; });
 }
 
 uint64_t SplitMix64(uint64_t& x) {
@@ -126,38 +138,42 @@ double Sampler::NextUniform() {
   return static_cast<double>(result >> 11) * 0x1.0p-53;
 }
 
-std::vector<TokenProbability> Sampler::Distribution(std::span<const float> logits,
-                                                    std::span<const int32_t> recent_tokens) const {
+void Sampler::Filter(std::span<const float> logits, std::span<const int32_t> recent_tokens) {
   LFM_CHECK(!logits.empty(), "no logits");
-  std::vector<Candidate> c(logits.size());  // [n_vocab] in id order
-  for (size_t i = 0; i < logits.size(); ++i) c[i] = {static_cast<int32_t>(i), logits[i]};
-  Penalize(options_, recent_tokens, c);
+  candidates_.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
+  Penalize(options_, recent_tokens, candidates_);
   if (options_.temperature <= 0) {
-    return {{std::min_element(c.begin(), c.end(), Before)->id, 1.0f}};
+    candidates_ = {*std::min_element(candidates_.begin(), candidates_.end(), Before)};
+  } else {
+    TopK(options_.top_k, candidates_, order_);
+    TopP(options_.top_p, candidates_, order_, weights_);
+    MinP(options_.min_p, candidates_);
+    for (TokenLogit& x : candidates_) x.logit /= options_.temperature;
   }
-  TopK(options_.top_k, c);
-  TopP(options_.top_p, c);
-  MinP(options_.min_p, c);
-  for (Candidate& x : c) x.logit /= options_.temperature;
-  double sum = 0;
-  const std::vector<double> e = Exps(c, sum);
-  std::vector<TokenProbability> out(c.size());
-  for (size_t i = 0; i < c.size(); ++i) out[i] = {c[i].id, static_cast<float>(e[i] / sum)};
+  weights_sum_ = Weights(candidates_, weights_);
+}
+
+std::vector<TokenProbability> Sampler::Distribution(std::span<const float> logits,
+                                                    std::span<const int32_t> recent_tokens) {
+  Filter(logits, recent_tokens);
+  std::vector<TokenProbability> out(candidates_.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = {candidates_[i].id, static_cast<float>(weights_[i] / weights_sum_)};
+  }
   return out;
 }
 
 int32_t Sampler::Sample(std::span<const float> logits, std::span<const int32_t> recent_tokens) {
-  const std::vector<TokenProbability> dist = Distribution(logits, recent_tokens);
-  if (dist.size() == 1) return dist[0].id;
-  double total = 0;
-  for (const TokenProbability& t : dist) total += t.p;
-  const double target = NextUniform() * total;
+  Filter(logits, recent_tokens);
+  if (candidates_.size() == 1) return candidates_[0].id;
+  const double target = NextUniform() * weights_sum_;
   double cumulative = 0;
-  for (const TokenProbability& t : dist) {
-    cumulative += t.p;
-    if (cumulative > target) return t.id;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    cumulative += weights_[i];
+    if (cumulative > target) return candidates_[i].id;
   }
-  return dist.back().id;  // rounding left target a hair above the sum
+  return candidates_.back().id;  // rounding left the target a hair above the sum
 }
 
 }  // namespace lfm::engine

@@ -39,6 +39,11 @@ struct TokenProbability {
   float p;
 };
 
+struct TokenLogit {
+  int32_t id;
+  float logit;
+};
+
 class Sampler {
  public:
   // A one-line error naming the first option out of range (for command-line input).
@@ -47,21 +52,29 @@ class Sampler {
   explicit Sampler(const SamplerOptions& options);
 
   // The next token. `logits` [n_vocab]; `recent_tokens`: the tokens so far, oldest first (the
-  // penalty uses the last repeat_last_n of them).
+  // penalty uses the last repeat_last_n of them). Not thread-safe: one Sampler per sequence.
   int32_t Sample(std::span<const float> logits, std::span<const int32_t> recent_tokens);
 
   // The distribution step 6 draws from: the surviving tokens and their probabilities (summing to
   // 1), in id order (the order the draw walks). Greedy gives the chosen token with p = 1.
   std::vector<TokenProbability> Distribution(std::span<const float> logits,
-                                             std::span<const int32_t> recent_tokens) const;
+                                             std::span<const int32_t> recent_tokens);
 
   const SamplerOptions& options() const { return options_; }
 
  private:
+  // Steps 1-5: leaves the survivors in `candidates_` (id order) and exp(logit - max) of each in
+  // `weights_`, summing to `weights_sum_`.
+  void Filter(std::span<const float> logits, std::span<const int32_t> recent_tokens);
   double NextUniform();  // in [0, 1)
 
   SamplerOptions options_;
   uint64_t state_[4];  // xoshiro256**
+  // Scratch reused across calls (a vocabulary-sized allocation per token is measurable).
+  std::vector<TokenLogit> candidates_;  // [<= n_vocab]
+  std::vector<int32_t> order_;          // [<= n_vocab] positions into candidates_
+  std::vector<float> weights_;          // [candidates_.size()]
+  double weights_sum_ = 0;
 };
 
 }  // namespace lfm::engine

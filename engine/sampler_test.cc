@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
+#include <random>
+#include <set>
 
 namespace lfm::engine {
 namespace {
@@ -14,7 +17,8 @@ using Ids = std::vector<int32_t>;
 std::map<int32_t, float> Dist(const SamplerOptions& o, const std::vector<float>& logits,
                               const Ids& recent = {}) {
   std::map<int32_t, float> out;
-  for (const TokenProbability& t : Sampler(o).Distribution(logits, recent)) out[t.id] = t.p;
+  Sampler sampler(o);
+  for (const TokenProbability& t : sampler.Distribution(logits, recent)) out[t.id] = t.p;
   return out;
 }
 
@@ -57,6 +61,31 @@ TEST(SamplerTest, TopPKeepsTheSmallestSetReachingP) {
   EXPECT_FALSE(d.count(2));
   // After top-k the shares are renormalized: top-2 gives 0.5/0.8 = 0.625 >= 0.6 alone.
   EXPECT_EQ(Dist({.temperature = 1, .top_k = 2, .top_p = 0.6f}, logits).size(), 1u);
+}
+
+// The cut by rank selection keeps exactly the set a full sort and running sum would keep.
+TEST(SamplerTest, TopPMatchesAFullSort) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 2);
+  for (float p : {0.05f, 0.3f, 0.5f, 0.9f, 0.99f}) {
+    std::vector<float> logits(3000);
+    for (float& l : logits) l = std::round(normal(rng) * 4) / 4;  // ties on purpose
+    Ids order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return logits[a] != logits[b] ? logits[a] > logits[b] : a < b; });
+    double total = 0, cumulative = 0;
+    for (float l : logits) total += std::exp(l);
+    std::set<int32_t> expected;
+    for (int id : order) {
+      expected.insert(id);
+      cumulative += std::exp(logits[id]);
+      if (cumulative >= p * total) break;
+    }
+    std::set<int32_t> kept;
+    for (const auto& [id, prob] : Dist({.temperature = 1, .top_p = p}, logits)) kept.insert(id);
+    EXPECT_EQ(kept, expected) << "top-p " << p;
+  }
 }
 
 TEST(SamplerTest, MinPDropsTokensBelowAShareOfTheBest) {
