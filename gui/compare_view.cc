@@ -172,7 +172,7 @@ void DrawCompareView(const Snapshot& snap, DashboardState& state) {
   int verdicts = 0;
   if (!data.perf.empty()) {
     ImGui::Spacing();
-    ImGui::TextUnformatted("Throughput (ratio cells colored by `lfmbench gate`'s verdict for A -> B)");
+    ImGui::TextUnformatted("Throughput (B / A colored by the verdict lfmbench gate stored for A -> B)");
     verdicts = PerfTable(data);
   }
   if (!data.scores.empty()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -74,6 +75,8 @@ class Window {
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no imgui.ini in the user's working directory
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    // A screenshot shows the data, not a tooltip under wherever the pointer happens to be.
+    if (!options.screenshot_path.empty()) io.ConfigFlags |= ImGuiConfigFlags_NoMouse;
     ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
     style.WindowRounding = 0;
@@ -148,6 +151,14 @@ void DrawFrame(const Snapshot* snap, const Details* details, DashboardState& sta
   ImGui::Render();
 }
 
+// "lfmbench-dashboard-20261127-140305.png" in the working directory.
+std::string SnapshotPath() {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+  return fmt::format("lfmbench-dashboard-{}.png", stamp);
+}
+
 Status WriteStateDump(const std::string& path, const DashboardState& state, int width, int height,
                       int frames) {
   nlohmann::json dump = state.report;
@@ -195,12 +206,25 @@ int RunDashboard(const DashboardOptions& options) {
     glClearColor(0.08f, 0.08f, 0.1f, 1);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    if (screenshot && ++frame >= options.frames) {
+    ++frame;
+    if (screenshot && frame >= options.frames) {
       if (Status s = WriteFramebufferPng(options.screenshot_path, width, height); !s.ok()) {
         fmt::print(stderr, "lfmbench: error: {}\n", s.message());
         return 1;
       }
       break;
+    }
+    // F12 saves what is on screen (and the state dump, when asked for one); Ctrl+Q quits.
+    if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) {
+      const std::string path = SnapshotPath();
+      Status s = WriteFramebufferPng(path, width, height);
+      if (s.ok() && !options.dump_state_path.empty()) {
+        s = WriteStateDump(options.dump_state_path, state, width, height, frame);
+      }
+      fmt::print(stderr, "{}\n", s.ok() ? "lfmbench: saved " + path : "lfmbench: " + s.message());
+    }
+    if (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
+      glfwSetWindowShouldClose(window.get(), GLFW_TRUE);
     }
     glfwSwapBuffers(window.get());
   }

@@ -45,15 +45,18 @@ class XvfbEnvironment : public ::testing::Environment {
       _exit(127);
     }
     close(fds[1]);
-    char buf[32] = {};
-    const ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+    // Xvfb writes the number and then "\n" in separate writes, and dies if the pipe is closed
+    // in between: read through the newline.
+    std::string number;
+    char c;
+    while (read(fds[0], &c, 1) == 1 && c != '\n') number += c;
     close(fds[0]);
-    if (n <= 0) {
+    if (number.empty()) {
       waitpid(pid_, nullptr, 0);
       pid_ = -1;
       GTEST_FAIL() << "could not start Xvfb (install it: scripts/install-deps.sh)";
     }
-    display_ = ":" + std::string(buf, strcspn(buf, "\n"));
+    display_ = ":" + number;
     setenv("DISPLAY", display_.c_str(), 1);
   }
   void TearDown() override {

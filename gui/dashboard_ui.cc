@@ -109,15 +109,20 @@ std::string RunLabel(const results::RunRecord& run) {
 }
 
 bool PerfPairCombo(const char* label, const Snapshot& snap, std::string& device_key,
-                   std::string& model_key) {
+                   std::string& model_key, const std::string& followed_device,
+                   const std::string& followed_model) {
   auto pair_label = [](const results::RunRecord& run) {
     return fmt::format("{} on {}", run.model.name.empty() ? "unnamed model" : run.model.name,
                        DeviceLabel(run));
   };
-  std::string preview = "follow the selection";
   const std::vector<const results::RunRecord*> pairs = PerfPairs(snap);
+  std::string preview = "follow the selection";
   for (const auto* run : pairs) {
     if (DeviceKey(*run) == device_key && ModelKey(*run) == model_key) preview = pair_label(*run);
+    if (device_key.empty() && DeviceKey(*run) == followed_device &&
+        ModelKey(*run) == followed_model) {
+      preview = pair_label(*run) + " (follows the selection)";
+    }
   }
   bool changed = false;
   ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, 34 * ImGui::GetFontSize()));

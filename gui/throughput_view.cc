@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -24,6 +25,7 @@ std::string EntryNote(const ThroughputEntry& e) {
   const results::PerfResult& row = e.data->row;
   std::string note = fmt::format("run #{}, median of {} samples, sd {:.3g}", e.run->id,
                                  e.stats.n, e.stats.sd);
+  if (row.settings_json != "{}") note += "\nsettings " + row.settings_json;
   if (row.peak_rss_bytes > 0) note += fmt::format("\npeak RSS {:.2f} GB", row.peak_rss_bytes / 1e9);
   const std::string fallbacks = row.Fallbacks();
   if (!fallbacks.empty()) note += "\nfell back: " + fallbacks;
@@ -31,11 +33,12 @@ std::string EntryNote(const ThroughputEntry& e) {
 }
 
 // The bar group of an entry: its backend, plus its test when a phase has several, plus its
-// other settings when it has some (llama-bench imports).
-std::string Category(const ThroughputEntry& e, bool several_tests) {
+// other settings when rows differ only in those (llama-bench imports; the tooltip shows them
+// otherwise).
+std::string Category(const ThroughputEntry& e, bool several_tests, bool several_settings) {
   std::string cat = e.data->row.backend;
   if (several_tests) cat += "\n" + e.data->row.test;
-  if (e.data->row.settings_json != "{}") cat += " " + e.data->row.settings_json;
+  if (several_settings) cat += " " + e.data->row.settings_json;
   return cat;
 }
 
@@ -45,15 +48,22 @@ GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
                       std::vector<std::vector<int64_t>>& ids) {
   std::set<std::string> tests;
   std::set<int> threads;
+  std::map<std::tuple<std::string, std::string, int>, int> same_key;  // rows per key
   for (const auto* e : entries) {
     tests.insert(e->data->row.test);
     threads.insert(e->data->row.threads);
+    ++same_key[{e->data->row.backend, e->data->row.test, e->data->row.threads}];
   }
+  bool several_settings = false;
+  for (const auto& [key, n] : same_key) several_settings = several_settings || n > 1;
+  const auto category = [&](const ThroughputEntry& e) {
+    return Category(e, tests.size() > 1, several_settings);
+  };
   GroupedBars bars;
   bars.y_label = "tokens/s";
   std::map<std::string, int> category_index;
   for (const auto* e : entries) {
-    const std::string cat = Category(*e, tests.size() > 1);
+    const std::string cat = category(*e);
     if (category_index.emplace(cat, static_cast<int>(bars.categories.size())).second) {
       bars.categories.push_back(cat);
     }
@@ -71,7 +81,7 @@ GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
   ids.assign(n_ser, std::vector<int64_t>(n_cat, 0));
   for (const auto* e : entries) {
     if (e->stats.n == 0) continue;
-    const int c = category_index[Category(*e, tests.size() > 1)];
+    const int c = category_index[category(*e)];
     const int s = series_index[e->data->row.threads];
     bars.values[s][c] = e->stats.median;
     bars.err[s][c] = e->stats.sd;
@@ -181,9 +191,13 @@ int DrawExpertLoad(const ThroughputEntry* focus, const Details* details, ImVec2 
 }  // namespace
 
 void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardState& state) {
-  PerfPairCombo("model and device", snap, state.throughput_device, state.throughput_model);
-  const ThroughputData data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
-                                               state.throughput_model);
+  ThroughputData data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
+                                         state.throughput_model);
+  if (PerfPairCombo("model and device", snap, state.throughput_device, state.throughput_model,
+                    data.device_key, data.model_key)) {
+    data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
+                            state.throughput_model);
+  }
   nlohmann::json& report = state.report["throughput"];
   report["entries"] = data.entries.size();
   report["runs"] = nlohmann::json::array();

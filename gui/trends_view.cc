@@ -13,8 +13,8 @@
 namespace lfm::gui {
 namespace {
 
-// Picks a key for an empty or stale choice: the first row of the first selected perf run, else
-// the first key with the most points.
+// Picks a key for an empty choice: the first row of the first selected perf run, else the key
+// with the most points, a failing gate verdict first (a regression is what to look at).
 TrendKey DefaultKey(const Snapshot& snap, const DashboardState& state,
                     const std::vector<TrendKey>& keys) {
   for (int64_t id : state.selected_runs) {
@@ -25,11 +25,18 @@ TrendKey DefaultKey(const Snapshot& snap, const DashboardState& state,
               rows[0].row.threads};
     }
   }
-  size_t best = 0;
+  std::pair<bool, size_t> best(false, 0);
   TrendKey pick = keys.front();
   for (const TrendKey& key : keys) {
-    const size_t n = SelectTrend(snap, key).size();
-    if (n > best) best = n, pick = key;
+    const std::vector<TrendPoint> points = SelectTrend(snap, key);
+    bool fails = false;
+    for (const TrendPoint& p : points) {
+      for (const auto* v : p.verdicts) fails = fails || v->verdict == "fail";
+    }
+    if (std::make_pair(fails, points.size()) > best) {
+      best = {fails, points.size()};
+      pick = key;
+    }
   }
   return pick;
 }
@@ -134,7 +141,7 @@ void DrawTrendsView(const Snapshot& snap, DashboardState& state) {
     for (const TrendPoint& p : series_points.back()) x_of[{p.run->started_ms, p.run->id}] = 0;
   }
   LineChartData chart;
-  chart.y_label = fmt::format("tokens/s ({}, {} threads)", key.test, key.threads);
+  chart.y_label = fmt::format("tokens/s ({}, threads {})", key.test, key.threads);
   for (auto& [run, x] : x_of) {
     x = static_cast<int>(chart.x_labels.size());
     const results::RunRecord* r = snap.FindRun(run.second);

@@ -29,10 +29,12 @@ ImVec4 StatusColor(results::RunStatus status);
 ImU32 VerdictColor(const std::string& verdict);
 // A one-line run description for combos and tooltips: "#12 perf 2026-11-27 14:03 abc1234 cpu".
 std::string RunLabel(const results::RunRecord& run);
-// A combo listing (device, model) pairs with perf data plus "follow the selection"; updates
-// the two keys. Returns true when they changed.
+// A combo listing (device, model) pairs with perf data plus "follow the selection" (empty
+// keys); updates the two keys and returns true when they changed. While following, the preview
+// names the pair the selection resolved to (`followed_*`).
 bool PerfPairCombo(const char* label, const Snapshot& snap, std::string& device_key,
-                   std::string& model_key);
+                   std::string& model_key, const std::string& followed_device = "",
+                   const std::string& followed_model = "");
 // Text in a muted color (explanations, empty states).
 void MutedText(const std::string& text);
 

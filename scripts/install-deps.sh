@@ -11,6 +11,7 @@ packages=(
   libdnnl-dev libopenblas-dev                      # kernel backends
   libsqlite3-dev                                   # results store
   libimgui-dev libglfw3-dev libgl-dev libstb-dev   # dashboard
+  fonts-dejavu-core                                # dashboard font (falls back to ImGui's own)
   libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
   libpcre2-dev libutf8proc-dev libcld2-dev         # Unicode regexes, text checks (tokenizer, IFEval)
   libssl-dev zlib1g-dev libcurl4-openssl-dev       # SHA-256, gzip datasets, dataset fetch
