@@ -5,10 +5,9 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "results/provenance.h"
 
@@ -20,9 +19,9 @@ using nlohmann::json;
 // Fields that describe the run, the row's identity or its timings; everything else in a row is
 // a setting.
 const std::set<std::string> kNotSettings = {
-    "build_commit", "build_number", "cpu_info",  "gpu_info",   "model_filename", "model_type",
-    "model_size",   "model_n_params", "n_threads", "n_prompt", "n_gen",          "test_time",
-    "avg_ns",       "stddev_ns",    "avg_ts",    "stddev_ts",  "samples_ns",     "samples_ts"};
+    "build_commit", "build_number",   "cpu_info",  "gpu_info",  "model_filename", "model_type",
+    "model_size",   "model_n_params", "n_threads", "n_prompt",  "n_gen",          "test_time",
+    "avg_ns",       "stddev_ns",      "avg_ts",    "stddev_ts", "samples_ns",     "samples_ts"};
 
 // "2025-04-24T11:58:50Z" -> ms since the epoch; 0 when unparsable.
 int64_t ParseTestTime(const std::string& text) {
@@ -52,7 +51,8 @@ StatusOr<std::vector<json>> ReadObjects(const std::string& text, const std::stri
     }
     objects.push_back(std::move(object));
   }
-  if (objects.empty()) return Error(StatusCode::kDataLoss, "{}: no llama-bench results in it", source);
+  if (objects.empty())
+    return Error(StatusCode::kDataLoss, "{}: no llama-bench results in it", source);
   return objects;
 }
 
@@ -91,7 +91,8 @@ StatusOr<PerfResult> ParseRow(const json& row, const std::string& where) {
                  where);
   }
   for (size_t i = 0; i < ns->size(); ++i) {
-    if (!(*ns)[i].is_number()) return Error(StatusCode::kDataLoss, "{}: samples_ns[{}] is not a number", where, i);
+    if (!(*ns)[i].is_number())
+      return Error(StatusCode::kDataLoss, "{}: samples_ns[{}] is not a number", where, i);
     PerfSample sample;
     sample.rep = static_cast<int>(i);
     sample.seconds = (*ns)[i].get<double>() / 1e9;
@@ -161,7 +162,8 @@ StatusOr<std::vector<ImportedRun>> ParseLlamaBench(const std::string& text,
     }
     double seconds = 0;
     for (const PerfSample& sample : perf.samples) seconds += sample.seconds;
-    imported.finished_ms = std::max(imported.finished_ms, time + static_cast<int64_t>(seconds * 1e3));
+    imported.finished_ms =
+        std::max(imported.finished_ms, time + static_cast<int64_t>(seconds * 1e3));
     threads[it->second].insert(perf.threads);
     imported.rows.push_back(std::move(perf));
   }

@@ -2,11 +2,11 @@
 // errors naming the file and result, and the runs it stores.
 #include "results/llama_bench_import.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "results/provenance.h"
 #include "results/store_test_util.h"

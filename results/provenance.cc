@@ -24,10 +24,10 @@ namespace {
 // The ISA extensions that matter to lfmbench's kernels, by their /proc/cpuinfo names (x86 and
 // Arm). /proc/cpuinfo lists what the kernel enabled, so an extension the OS does not save
 // state for (AVX-512 on some VMs) is not claimed.
-constexpr const char* kIsaFlags[] = {"sse4_2",     "avx",        "avx2",       "fma",
-                                     "f16c",       "avx512f",    "avx512bw",   "avx512vl",
-                                     "avx512_vnni", "avx512_bf16", "avx_vnni",  "amx_tile",
-                                     "asimd",      "asimddp",    "sve",        "i8mm"};
+constexpr const char* kIsaFlags[] = {"sse4_2",      "avx",         "avx2",     "fma",
+                                     "f16c",        "avx512f",     "avx512bw", "avx512vl",
+                                     "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile",
+                                     "asimd",       "asimddp",     "sve",      "i8mm"};
 
 // The value after ':' of the first /proc/cpuinfo line whose key is one of `keys`.
 std::string CpuInfoValue(const std::string& cpuinfo, std::initializer_list<const char*> keys) {
@@ -103,7 +103,8 @@ DeviceInfo DetectDevice() {
   const long page_size = sysconf(_SC_PAGESIZE);
   if (pages > 0 && page_size > 0) device.memory_bytes = int64_t{pages} * page_size;
   struct utsname name;
-  if (uname(&name) == 0) device.os = fmt::format("{} {} {}", name.sysname, name.release, name.machine);
+  if (uname(&name) == 0)
+    device.os = fmt::format("{} {} {}", name.sysname, name.release, name.machine);
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0) device.hostname = host;
   device.device_id = DeviceId(device);
@@ -112,8 +113,8 @@ DeviceInfo DetectDevice() {
 
 std::string DeviceId(const DeviceInfo& device) {
   const int64_t memory_gib = (device.memory_bytes + (int64_t{1} << 29)) >> 30;
-  return Sha256Hex(fmt::format("{}|{}|{}|{}", device.cpu_model, device.cpu_cores,
-                               device.isa_flags, memory_gib))
+  return Sha256Hex(fmt::format("{}|{}|{}|{}", device.cpu_model, device.cpu_cores, device.isa_flags,
+                               memory_gib))
       .substr(0, 16);
 }
 
@@ -149,9 +150,11 @@ StatusOr<std::string> Sha256File(const std::string& path, int64_t max_bytes) {
     const size_t want = static_cast<size_t>(std::min<int64_t>(remaining, buffer.size()));
     const size_t got = std::fread(buffer.data(), 1, want, file.get());
     if (got == 0) {
-      if (std::ferror(file.get())) return Error(StatusCode::kIo, "{}: read error while hashing", path);
+      if (std::ferror(file.get()))
+        return Error(StatusCode::kIo, "{}: read error while hashing", path);
       if (max_bytes >= 0) {
-        return Error(StatusCode::kDataLoss, "{}: shorter than the {} bytes to hash", path, max_bytes);
+        return Error(StatusCode::kDataLoss, "{}: shorter than the {} bytes to hash", path,
+                     max_bytes);
       }
       break;
     }
@@ -167,7 +170,8 @@ StatusOr<std::string> Sha256File(const std::string& path, int64_t max_bytes) {
 Status HashModelFile(const std::string& path, int64_t header_bytes, ModelInfo* model) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(StatusCode::kNotFound, "{}: cannot read the model file: {}", path, ec.message());
+  if (ec)
+    return Error(StatusCode::kNotFound, "{}: cannot read the model file: {}", path, ec.message());
   model->path = path;
   model->size_bytes = static_cast<int64_t>(size);
   const bool whole = model->size_bytes <= kWholeFileHashLimit;

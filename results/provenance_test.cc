@@ -2,10 +2,10 @@
 // header-only mode on a sparse file larger than the whole-file limit, device detection.
 #include "results/provenance.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/test_support.h"
 
@@ -91,8 +91,8 @@ TEST(RecordsTest, NamesAndTestNames) {
   EXPECT_EQ(TestName(0, 128), "tg128");
   EXPECT_EQ(TestName(512, 128), "pp512+tg128");
   EXPECT_EQ(TestName(0, 128, 512), "tg128 @ d512");
-  for (RunStatus s : {RunStatus::kRunning, RunStatus::kComplete, RunStatus::kIncomplete,
-                      RunStatus::kFailed}) {
+  for (RunStatus s :
+       {RunStatus::kRunning, RunStatus::kComplete, RunStatus::kIncomplete, RunStatus::kFailed}) {
     EXPECT_EQ(ParseRunStatus(RunStatusName(s)).value(), s);
   }
   EXPECT_EQ(ParseRunKind("import").value(), RunKind::kImport);

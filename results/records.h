@@ -45,10 +45,10 @@ struct BuildInfo {
 struct DeviceInfo {
   std::string device_id;  // stable hash of the hardware fields; "" when unknown
   std::string cpu_model;
-  int cpu_cores = 0;       // logical CPUs online
-  std::string isa_flags;   // comma-separated: "avx2,avx512f,f16c,fma"
+  int cpu_cores = 0;      // logical CPUs online
+  std::string isa_flags;  // comma-separated: "avx2,avx512f,f16c,fma"
   int64_t memory_bytes = 0;
-  std::string os;          // "Linux 6.1.0-18-amd64 x86_64"
+  std::string os;  // "Linux 6.1.0-18-amd64 x86_64"
   std::string hostname;
 };
 
@@ -56,12 +56,12 @@ struct DeviceInfo {
 // provenance.h hashes the file.
 struct ModelInfo {
   std::string path;
-  std::string name;           // display name, e.g. "lfm2moe 8B-A1B Q4_0"
+  std::string name;  // display name, e.g. "lfm2moe 8B-A1B Q4_0"
   int64_t size_bytes = 0;
-  std::string hash;           // SHA-256, lowercase hex
-  std::string hash_kind;      // "file", "header" (first bytes only), or "" (unknown)
-  std::string arch;           // "lfm2moe"
-  std::string quant;          // "q4_0 94%, f32 6%"
+  std::string hash;       // SHA-256, lowercase hex
+  std::string hash_kind;  // "file", "header" (first bytes only), or "" (unknown)
+  std::string arch;       // "lfm2moe"
+  std::string quant;      // "q4_0 94%, f32 6%"
   int64_t params = 0;
 };
 
@@ -88,7 +88,7 @@ struct RunRecord {
 
 // One timed repetition of a perf row.
 struct PerfSample {
-  int rep = 0;              // 0-based
+  int rep = 0;  // 0-based
   double seconds = 0;
   double tokens_per_s = 0;  // (n_prompt + n_gen) / seconds
 };
@@ -99,7 +99,7 @@ struct PerfResult {
   int64_t run_id = 0;
   std::string backend;  // the backend this row asked for
   int threads = 0;
-  std::string test;     // TestName(n_prompt, n_gen[, n_depth])
+  std::string test;  // TestName(n_prompt, n_gen[, n_depth])
   int n_prompt = 0;
   int n_gen = 0;
   int64_t peak_rss_bytes = 0;  // 0 = unknown
@@ -153,7 +153,7 @@ struct EvalSample {
   std::string scores_json = "{}";     // a JSON object keyed by "metric,filter"
   std::optional<bool> passed;         // on the task's primary metric
   bool display_ok = true;
-  int64_t created_ms = 0;             // 0 in AddEvalSample means "now"
+  int64_t created_ms = 0;  // 0 in AddEvalSample means "now"
 };
 
 // An aggregate score of a task or a group.
@@ -171,8 +171,8 @@ struct EvalScore {
 
 // One row's verdict from `lfmbench gate`.
 struct GateVerdict {
-  int64_t id = 0;           // set by the store
-  int64_t created_ms = 0;   // 0 in AddGateVerdict means "now"
+  int64_t id = 0;          // set by the store
+  int64_t created_ms = 0;  // 0 in AddGateVerdict means "now"
   std::optional<int64_t> baseline_run;
   std::optional<int64_t> candidate_run;
   std::string backend;
@@ -182,9 +182,9 @@ struct GateVerdict {
   std::optional<double> ci_low;
   std::optional<double> ci_high;
   std::optional<double> p_value;
-  std::string method;        // "mann-whitney", "bootstrap", "ab-paired"
-  double max_regression = 0; // fraction: 0.05 = 5%
-  std::string verdict;       // "pass", "fail", "improved"
+  std::string method;         // "mann-whitney", "bootstrap", "ab-paired"
+  double max_regression = 0;  // fraction: 0.05 = 5%
+  std::string verdict;        // "pass", "fail", "improved"
 };
 
 }  // namespace lfm::results

@@ -1,10 +1,10 @@
 #include "results/report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "results/provenance.h"
 #include "results/statistics.h"
@@ -71,8 +71,9 @@ std::vector<std::string> DifferingSettings(const std::vector<PerfResult>& rows) 
     std::string cell;
     for (const std::string& key : keys) {
       if (!cell.empty()) cell += ' ';
-      const std::string value =
-          !s.contains(key) ? "-" : s[key].is_string() ? s[key].get<std::string>() : s[key].dump();
+      const std::string value = !s.contains(key)     ? "-"
+                                : s[key].is_string() ? s[key].get<std::string>()
+                                                     : s[key].dump();
       cell += key + "=" + value;
     }
     cells.push_back(cell);
@@ -118,8 +119,8 @@ Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   const bool any_fallback = std::any_of(rows.begin(), rows.end(),
                                         [](const PerfResult& r) { return !r.Fallbacks().empty(); });
   const std::vector<std::string> settings = DifferingSettings(rows);
-  const bool any_settings =
-      std::any_of(settings.begin(), settings.end(), [](const std::string& s) { return !s.empty(); });
+  const bool any_settings = std::any_of(settings.begin(), settings.end(),
+                                        [](const std::string& s) { return !s.empty(); });
   Table table;
   table.AddColumn("model");
   table.AddColumn("size", Align::kRight);
@@ -133,10 +134,10 @@ Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   if (any_fallback) table.AddColumn("fallbacks");
   for (size_t i = 0; i < rows.size(); ++i) {
     const PerfResult& row = rows[i];
-    std::vector<std::string> cells = {ModelLabel(run), FormatBytes(run.model.size_bytes),
-                                      FormatParams(run.model.params), row.backend,
-                                      std::to_string(row.threads), row.test,
-                                      MedianAndSpread(row), std::to_string(row.samples.size())};
+    std::vector<std::string> cells = {
+        ModelLabel(run),      FormatBytes(run.model.size_bytes), FormatParams(run.model.params),
+        row.backend,          std::to_string(row.threads),       row.test,
+        MedianAndSpread(row), std::to_string(row.samples.size())};
     if (any_settings) cells.push_back(settings[i]);
     if (any_fallback) cells.push_back(row.Fallbacks().empty() ? "-" : row.Fallbacks());
     table.AddRow(std::move(cells));
@@ -176,10 +177,12 @@ Table OpBreakdownTable(const RunReport& report) {
     std::vector<std::string> cells = {report.perf[i].backend,
                                       std::to_string(report.perf[i].threads), report.perf[i].test};
     for (const std::string& op : present) {
-      auto it = std::find_if(times.begin(), times.end(), [&](const OpTime& t) { return t.op == op; });
-      cells.push_back(it == times.end() ? "-"
-                                        : fmt::format("{} ({}%)", Fixed(it->seconds * 1e3, 1),
-                                                      Fixed(total > 0 ? 100 * it->seconds / total : 0, 1)));
+      auto it =
+          std::find_if(times.begin(), times.end(), [&](const OpTime& t) { return t.op == op; });
+      cells.push_back(it == times.end()
+                          ? "-"
+                          : fmt::format("{} ({}%)", Fixed(it->seconds * 1e3, 1),
+                                        Fixed(total > 0 ? 100 * it->seconds / total : 0, 1)));
     }
     cells.push_back(Fixed(total * 1e3, 1));
     table.AddRow(std::move(cells));
@@ -252,13 +255,14 @@ std::string ProvenanceText(const RunRecord& run) {
                                 (run.finished_ms - run.started_ms) / 1e3));
   }
   add("error", run.error);
-  add("lfmbench", fmt::format("{} commit {}{} {} {}", run.build.lfmbench_version,
-                              run.build.git_commit, run.build.git_dirty ? " (dirty)" : "",
-                              run.build.build_type, run.build.compiler));
+  add("lfmbench",
+      fmt::format("{} commit {}{} {} {}", run.build.lfmbench_version, run.build.git_commit,
+                  run.build.git_dirty ? " (dirty)" : "", run.build.build_type, run.build.compiler));
   std::string hardware;
   if (run.device.cpu_cores > 0) hardware = fmt::format("{} cores", run.device.cpu_cores);
   if (run.device.memory_bytes > 0) {
-    hardware += fmt::format("{}{}", hardware.empty() ? "" : ", ", FormatBytes(run.device.memory_bytes));
+    hardware +=
+        fmt::format("{}{}", hardware.empty() ? "" : ", ", FormatBytes(run.device.memory_bytes));
   }
   add("device", fmt::format("{}{}, id {}", run.device.cpu_model,
                             hardware.empty() ? "" : " (" + hardware + ")", run.device.device_id));
@@ -270,9 +274,9 @@ std::string ProvenanceText(const RunRecord& run) {
   add("model info", fmt::format("{} {} {} params, {}", run.model.arch, run.model.quant,
                                 FormatParams(run.model.params), FormatBytes(run.model.size_bytes)));
   if (!run.model.hash.empty()) {
-    add("model sha256", fmt::format("{} ({})", run.model.hash,
-                                    run.model.hash_kind == "header" ? "header + tensor directory"
-                                                                    : "whole file"));
+    add("model sha256",
+        fmt::format("{} ({})", run.model.hash,
+                    run.model.hash_kind == "header" ? "header + tensor directory" : "whole file"));
   }
   add("backend", run.backend);
   add("threads", run.threads);
@@ -306,28 +310,39 @@ json PerfRowJson(const PerfResult& row) {
 }
 
 json RunJson(const RunRecord& r) {
-  return {
-      {"id", r.id},
-      {"kind", RunKindName(r.kind)},
-      {"status", RunStatusName(r.status)},
-      {"started_ms", r.started_ms},
-      {"finished_ms", r.finished_ms > 0 ? json(r.finished_ms) : json(nullptr)},
-      {"tag", r.tag},
-      {"error", r.error},
-      {"build", {{"lfmbench_version", r.build.lfmbench_version}, {"git_commit", r.build.git_commit},
-                 {"git_dirty", r.build.git_dirty}, {"build_type", r.build.build_type},
-                 {"compiler", r.build.compiler}}},
-      {"device", {{"device_id", r.device.device_id}, {"cpu_model", r.device.cpu_model},
-                  {"cpu_cores", r.device.cpu_cores}, {"isa_flags", r.device.isa_flags},
-                  {"memory_bytes", r.device.memory_bytes}, {"os", r.device.os},
-                  {"hostname", r.device.hostname}}},
-      {"model", {{"path", r.model.path}, {"name", r.model.name}, {"size_bytes", r.model.size_bytes},
-                 {"sha256", r.model.hash}, {"hash_kind", r.model.hash_kind},
-                 {"architecture", r.model.arch}, {"quant", r.model.quant},
-                 {"params", r.model.params}}},
-      {"backend", r.backend},
-      {"threads", r.threads},
-      {"command_line", r.command_line}};
+  return {{"id", r.id},
+          {"kind", RunKindName(r.kind)},
+          {"status", RunStatusName(r.status)},
+          {"started_ms", r.started_ms},
+          {"finished_ms", r.finished_ms > 0 ? json(r.finished_ms) : json(nullptr)},
+          {"tag", r.tag},
+          {"error", r.error},
+          {"build",
+           {{"lfmbench_version", r.build.lfmbench_version},
+            {"git_commit", r.build.git_commit},
+            {"git_dirty", r.build.git_dirty},
+            {"build_type", r.build.build_type},
+            {"compiler", r.build.compiler}}},
+          {"device",
+           {{"device_id", r.device.device_id},
+            {"cpu_model", r.device.cpu_model},
+            {"cpu_cores", r.device.cpu_cores},
+            {"isa_flags", r.device.isa_flags},
+            {"memory_bytes", r.device.memory_bytes},
+            {"os", r.device.os},
+            {"hostname", r.device.hostname}}},
+          {"model",
+           {{"path", r.model.path},
+            {"name", r.model.name},
+            {"size_bytes", r.model.size_bytes},
+            {"sha256", r.model.hash},
+            {"hash_kind", r.model.hash_kind},
+            {"architecture", r.model.arch},
+            {"quant", r.model.quant},
+            {"params", r.model.params}}},
+          {"backend", r.backend},
+          {"threads", r.threads},
+          {"command_line", r.command_line}};
 }
 
 json RunReportJson(const RunReport& report) {
@@ -352,26 +367,37 @@ json RunReportJson(const RunReport& report) {
   json tasks = json::array();
   for (size_t i = 0; i < report.eval_tasks.size(); ++i) {
     const EvalTask& t = report.eval_tasks[i];
-    tasks.push_back({{"task", t.task}, {"version", t.task_version}, {"n_shot", t.n_shot},
+    tasks.push_back({{"task", t.task},
+                     {"version", t.task_version},
+                     {"n_shot", t.n_shot},
                      {"settings", ParseObject(t.settings_json)},
                      {"samples", report.eval_sample_counts[i]}});
   }
   json scores = json::array();
   for (const EvalScore& s : report.eval_scores) {
-    scores.push_back({{"name", s.name}, {"is_group", s.is_group}, {"metric", s.metric},
-                      {"filter", s.filter}, {"value", s.value},
-                      {"stderr", OptionalNumber(s.std_error)}, {"n", s.n},
+    scores.push_back({{"name", s.name},
+                      {"is_group", s.is_group},
+                      {"metric", s.metric},
+                      {"filter", s.filter},
+                      {"value", s.value},
+                      {"stderr", OptionalNumber(s.std_error)},
+                      {"n", s.n},
                       {"higher_is_better", s.higher_is_better}});
   }
   json verdicts = json::array();
   for (const GateVerdict& v : report.gate_verdicts) {
     verdicts.push_back({{"baseline_run", v.baseline_run ? json(*v.baseline_run) : json(nullptr)},
                         {"candidate_run", v.candidate_run ? json(*v.candidate_run) : json(nullptr)},
-                        {"backend", v.backend}, {"threads", v.threads}, {"test", v.test},
-                        {"ratio", v.ratio}, {"ci_low", OptionalNumber(v.ci_low)},
+                        {"backend", v.backend},
+                        {"threads", v.threads},
+                        {"test", v.test},
+                        {"ratio", v.ratio},
+                        {"ci_low", OptionalNumber(v.ci_low)},
                         {"ci_high", OptionalNumber(v.ci_high)},
-                        {"p_value", OptionalNumber(v.p_value)}, {"method", v.method},
-                        {"max_regression", v.max_regression}, {"verdict", v.verdict},
+                        {"p_value", OptionalNumber(v.p_value)},
+                        {"method", v.method},
+                        {"max_regression", v.max_regression},
+                        {"verdict", v.verdict},
                         {"created_ms", v.created_ms}});
   }
   return {{"run", RunJson(report.run)},
@@ -385,10 +411,11 @@ std::string FormatRunReport(const RunReport& report, bool markdown) {
   auto section = [&](const std::string& title) {
     return markdown ? fmt::format("\n## {}\n\n", title) : fmt::format("\n{}\n", title);
   };
-  std::string text = markdown ? fmt::format("# Run {}\n\n```\n{}```\n", report.run.id,
-                                            ProvenanceText(report.run))
-                              : ProvenanceText(report.run);
-  if (!report.perf.empty()) text += section("Throughput") + render(PerfTable(report.run, report.perf));
+  std::string text =
+      markdown ? fmt::format("# Run {}\n\n```\n{}```\n", report.run.id, ProvenanceText(report.run))
+               : ProvenanceText(report.run);
+  if (!report.perf.empty())
+    text += section("Throughput") + render(PerfTable(report.run, report.perf));
   if (Table ops = OpBreakdownTable(report); !ops.empty()) {
     text += section("Time per op (ms per repetition, share)") + render(ops);
   }
@@ -409,11 +436,12 @@ std::string FormatRunReport(const RunReport& report, bool markdown) {
     }
     text += section("Eval tasks") + render(tasks);
   }
-  if (!report.eval_scores.empty()) text += section("Eval scores") + render(EvalScoreTable(report.eval_scores));
+  if (!report.eval_scores.empty())
+    text += section("Eval scores") + render(EvalScoreTable(report.eval_scores));
   if (!report.gate_verdicts.empty()) {
     Table gate;
-    for (const char* column : {"baseline", "candidate", "backend", "threads", "test", "ratio",
-                               "p", "verdict"}) {
+    for (const char* column :
+         {"baseline", "candidate", "backend", "threads", "test", "ratio", "p", "verdict"}) {
       gate.AddColumn(column);
     }
     for (const GateVerdict& v : report.gate_verdicts) {
@@ -430,7 +458,8 @@ std::string FormatRunReport(const RunReport& report, bool markdown) {
 std::string RunReportCsv(const RunReport& report) {
   if (report.run.kind == RunKind::kEval) {
     Table table;
-    for (const char* column : {"run", "name", "is_group", "metric", "filter", "value", "stderr", "n"}) {
+    for (const char* column :
+         {"run", "name", "is_group", "metric", "filter", "value", "stderr", "n"}) {
       table.AddColumn(column);
     }
     for (const EvalScore& s : report.eval_scores) {
@@ -441,10 +470,10 @@ std::string RunReportCsv(const RunReport& report) {
     return table.ToCsv();
   }
   Table table;
-  for (const char* column : {"run", "model", "backend", "threads", "test", "n_prompt", "n_gen",
-                             "settings", "fallbacks", "reps", "tokens_per_s_median",
-                             "tokens_per_s_mean", "tokens_per_s_sd", "peak_rss_bytes",
-                             "tokens_per_s_samples"}) {
+  for (const char* column :
+       {"run", "model", "backend", "threads", "test", "n_prompt", "n_gen", "settings", "fallbacks",
+        "reps", "tokens_per_s_median", "tokens_per_s_mean", "tokens_per_s_sd", "peak_rss_bytes",
+        "tokens_per_s_samples"}) {
     table.AddColumn(column);
   }
   for (const PerfResult& row : report.perf) {
@@ -460,9 +489,8 @@ std::string RunReportCsv(const RunReport& report) {
     table.AddRow({std::to_string(report.run.id), ModelLabel(report.run), row.backend,
                   std::to_string(row.threads), row.test, std::to_string(row.n_prompt),
                   std::to_string(row.n_gen), row.settings_json, row.Fallbacks(),
-                  std::to_string(tps.size()),
-                  tps.empty() ? "" : fmt::format("{}", Median(tps)), stat(&Mean), stat(&StdDev),
-                  std::to_string(row.peak_rss_bytes), samples});
+                  std::to_string(tps.size()), tps.empty() ? "" : fmt::format("{}", Median(tps)),
+                  stat(&Mean), stat(&StdDev), std::to_string(row.peak_rss_bytes), samples});
   }
   return table.ToCsv();
 }
@@ -501,8 +529,7 @@ Comparison CompareRuns(const RunReport& a, const RunReport& b) {
       const auto ta = ra->TokensPerSecond(), tb = rb.TokensPerSecond();
       if (ta.empty() || tb.empty()) continue;
       out.perf.AddRow({ra->backend, rb.backend, std::to_string(rb.threads), rb.test,
-                       MedianAndSpread(*ra), MedianAndSpread(rb),
-                       Fixed(Median(tb) / Median(ta), 3),
+                       MedianAndSpread(*ra), MedianAndSpread(rb), Fixed(Median(tb) / Median(ta), 3),
                        fmt::format("{:.3g}", MannWhitneyU(tb, ta).p_value)});
     }
   }

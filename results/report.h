@@ -3,10 +3,9 @@
 // export. `lfmbench perf` reuses PerfTable and PerfRowJson so its output matches.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "results/records.h"
@@ -22,7 +21,7 @@ struct RunReport {
   std::vector<std::vector<OpTime>> op_times;         // [perf row]
   std::vector<std::vector<ExpertLoad>> expert_load;  // [perf row]
   std::vector<EvalTask> eval_tasks;
-  std::vector<int64_t> eval_sample_counts;           // [eval task]
+  std::vector<int64_t> eval_sample_counts;  // [eval task]
   std::vector<EvalScore> eval_scores;
   std::vector<GateVerdict> gate_verdicts;
 };

@@ -2,9 +2,9 @@
 // the JSON export's shape, CSV quoting, and row matching in compare.
 #include "results/report.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "results/llama_bench_import.h"
 #include "results/store_test_util.h"
@@ -39,13 +39,15 @@ class ReportTest : public ::testing::Test {
       row.samples = {{0, 0.8, 40.0}, {1, 0.75, 42.0}, {2, 0.9, 36.0}};
       const int64_t perf = store_->AddPerfResult(row).value();
       ASSERT_TRUE(store_->AddOpBreakdown(perf, {{"experts", 0.6}, {"attention", 0.2}}).ok());
-      ASSERT_TRUE(store_->AddExpertLoad(perf, {{0, 0, 10}, {0, 1, 30}, {2, 0, 20}, {2, 1, 20}}).ok());
+      ASSERT_TRUE(
+          store_->AddExpertLoad(perf, {{0, 0, 10}, {0, 1, 30}, {2, 0, 20}, {2, 1, 20}}).ok());
     }
     ASSERT_TRUE(store_->FinishRun(id, RunStatus::kComplete).ok());
     const int64_t eval = store_->BeginRun(testing::FullRun(RunKind::kEval)).value();
     ASSERT_TRUE(store_->AddEvalTask({eval, "gsm8k", "3.0", 5, R"({"limit": 20})"}).ok());
-    ASSERT_TRUE(store_->AddEvalScore({eval, "gsm8k", false, "exact_match", "strict-match", 0.25,
-                                      0.1, 20, true})
+    ASSERT_TRUE(store_
+                    ->AddEvalScore(
+                        {eval, "gsm8k", false, "exact_match", "strict-match", 0.25, 0.1, 20, true})
                     .ok());
   }
 
@@ -66,8 +68,7 @@ TEST_F(ReportTest, PerfTableLikeLlamaBench) {
   // Two pp128 rows at 2 threads differ only in n_batch: the settings column tells them apart.
   EXPECT_NE(text.find("60.95 ± 0.45  3  n_batch=2048"), std::string::npos) << text;
   EXPECT_NE(text.find("55.65 ± 0.24  3  n_batch=64 "), std::string::npos) << text;
-  EXPECT_NE(text.find("tg32 @ d128  35.36 ± 0.20  3  n_batch=2048 n_depth=128"),
-            std::string::npos)
+  EXPECT_NE(text.find("tg32 @ d128  35.36 ± 0.20  3  n_batch=2048 n_depth=128"), std::string::npos)
       << text;
   const RunReport perf = Report(2);
   const std::string with_fallback = PerfTable(perf.run, perf.perf).ToText();
@@ -78,8 +79,8 @@ TEST_F(ReportTest, PerfTableLikeLlamaBench) {
 
 TEST_F(ReportTest, ShowHasEverySection) {
   const std::string text = FormatRunReport(Report(2), false);
-  for (const char* part : {"device", "model sha256", "Throughput", "Time per op",
-                           "600.0 (75.0%)", "Expert load", "max/mean"}) {
+  for (const char* part : {"device", "model sha256", "Throughput", "Time per op", "600.0 (75.0%)",
+                           "Expert load", "max/mean"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
   }
   // Expert load: cells 10, 30, 20, 20 -> min 10, median 20, max 30, max/mean 1.50.

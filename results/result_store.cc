@@ -7,9 +7,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "base/check.h"
 #include "results/provenance.h"
@@ -254,7 +253,9 @@ StatusOr<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path
   const fs::path parent = fs::path(path).parent_path();
   if (!read_only && !parent.empty() && !fs::exists(parent, ec)) {
     fs::create_directories(parent, ec);
-    if (ec) return Error(StatusCode::kIo, "{}: cannot create folder {}: {}", path, parent.string(), ec.message());
+    if (ec)
+      return Error(StatusCode::kIo, "{}: cannot create folder {}: {}", path, parent.string(),
+                   ec.message());
   }
   LFM_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, read_only));
   // The first read fails with SQLITE_NOTADB on a file that is not a database.
@@ -386,9 +387,11 @@ Status ResultStore::ResumeRun(int64_t run_id) {
       return Error(StatusCode::kInvalidArgument, "{}: run {} is still being written by process {}",
                    path_, run_id, run.writer_pid);
     }
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "UPDATE runs SET status = 'running', finished_ms = NULL, error = '', writer_host = ?, "
-        "writer_pid = ?, writer_token = ? WHERE id = ?"));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q,
+        db_->Prepare(
+            "UPDATE runs SET status = 'running', finished_ms = NULL, error = '', writer_host = ?, "
+            "writer_pid = ?, writer_token = ? WHERE id = ?"));
     const internal::WriterIdentity& writer = internal::ThisWriter();
     q.BindText(1, writer.host).BindInt(2, writer.pid).BindText(3, writer.token).BindInt(4, run_id);
     return q.Run();
@@ -421,8 +424,8 @@ StatusOr<int> ResultStore::MarkStaleRunsIncomplete() {
       }
     }
     for (const RunRecord& run : stale) {
-      LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-          "UPDATE runs SET status = 'incomplete', error = ? WHERE id = ? AND status = 'running'"));
+      LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare("UPDATE runs SET status = 'incomplete', error "
+                                                     "= ? WHERE id = ? AND status = 'running'"));
       q.BindText(1, fmt::format("writer process {} on {} ended without finishing the run",
                                 run.writer_pid, run.writer_host));
       LFM_RETURN_IF_ERROR(q.BindInt(2, run.id).Run());
@@ -458,9 +461,12 @@ StatusOr<RunRecord> ResultStore::GetRun(int64_t run_id) {
 }
 
 StatusOr<std::vector<RunRecord>> ResultStore::ListRuns(const RunFilter& filter) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT " LFM_RUN_COLUMNS " FROM runs WHERE (?1 = '' OR kind = ?1) AND (?2 = '' OR tag = ?2) "
-      "AND (?3 = '' OR device_id = ?3) AND (?4 = '' OR model_hash = ?4) ORDER BY id DESC"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare(
+          "SELECT " LFM_RUN_COLUMNS
+          " FROM runs WHERE (?1 = '' OR kind = ?1) AND (?2 = '' OR tag = ?2) "
+          "AND (?3 = '' OR device_id = ?3) AND (?4 = '' OR model_hash = ?4) ORDER BY id DESC"));
   q.BindText(1, filter.kind ? RunKindName(*filter.kind) : "").BindText(2, filter.tag);
   q.BindText(3, filter.device_id).BindText(4, filter.model_hash);
   std::vector<RunRecord> runs;
@@ -474,8 +480,6 @@ StatusOr<std::vector<RunRecord>> ResultStore::ListRuns(const RunFilter& filter) 
   return runs;
 }
 
-StatusOr<int64_t> ResultStore::ChangeCounter() {
-  return ReadInt(*db_, "PRAGMA data_version");
-}
+StatusOr<int64_t> ResultStore::ChangeCounter() { return ReadInt(*db_, "PRAGMA data_version"); }
 
 }  // namespace lfm::results

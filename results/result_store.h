@@ -125,8 +125,8 @@ class ResultStore {
   // A run's rows (with samples and op_backends), in insertion order.
   StatusOr<std::vector<PerfResult>> GetPerfResults(int64_t run_id);
   StatusOr<std::vector<PerfSample>> GetPerfSamples(int64_t perf_id);
-  StatusOr<std::vector<OpTime>> GetOpBreakdown(int64_t perf_id);        // in kOpNames order
-  StatusOr<std::vector<ExpertLoad>> GetExpertLoad(int64_t perf_id);     // by layer, expert
+  StatusOr<std::vector<OpTime>> GetOpBreakdown(int64_t perf_id);     // in kOpNames order
+  StatusOr<std::vector<ExpertLoad>> GetExpertLoad(int64_t perf_id);  // by layer, expert
   // Matching rows of every run, oldest run first (for trends and the gate).
   StatusOr<std::vector<PerfRowWithRun>> FindPerfRows(const PerfRowFilter& filter);
 
@@ -141,8 +141,8 @@ class ResultStore {
   // Stores (or replaces) an aggregate score.
   Status AddEvalScore(const EvalScore& score);
 
-  StatusOr<std::vector<EvalTask>> GetEvalTasks(int64_t run_id);      // by task name
-  StatusOr<std::vector<EvalScore>> GetEvalScores(int64_t run_id);    // tasks, then groups; by name
+  StatusOr<std::vector<EvalTask>> GetEvalTasks(int64_t run_id);    // by task name
+  StatusOr<std::vector<EvalScore>> GetEvalScores(int64_t run_id);  // tasks, then groups; by name
   StatusOr<int64_t> CountEvalSamples(int64_t run_id, const std::string& task);
   // One page of samples by doc_id. Samples with display_ok == false come back with empty
   // prompt, target and response.

@@ -1,5 +1,6 @@
 // ResultStore across real processes: two writers on one file at once, a writer killed
 // mid-run, and a writer that runs out of file space.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -7,8 +8,6 @@
 
 #include <filesystem>
 #include <functional>
-
-#include <gtest/gtest.h>
 
 #include "results/result_store.h"
 #include "results/store_test_util.h"

@@ -29,7 +29,7 @@ StatusOr<std::map<std::string, std::string>> JsonToMap(const std::string& text,
   return map;
 }
 
-#define LFM_PERF_COLUMNS                                                                  \
+#define LFM_PERF_COLUMNS                                                                    \
   "id, run_id, backend, threads, test, n_prompt, n_gen, peak_rss_bytes, op_backends_json, " \
   "settings_json"
 
@@ -37,32 +37,37 @@ StatusOr<std::map<std::string, std::string>> JsonToMap(const std::string& text,
 
 StatusOr<int64_t> ResultStore::AddPerfResult(const PerfResult& row) {
   int64_t id = 0;
-  LFM_RETURN_IF_ERROR(Write(fmt::format("AddPerfResult(run {}, {})", row.run_id, row.test),
-                            [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(std::string settings, CanonicalJsonObject(row.settings_json, "settings_json"));
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT INTO perf_results (run_id, backend, threads, test, n_prompt, n_gen, "
-        "peak_rss_bytes, op_backends_json, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    q.BindInt(1, row.run_id).BindText(2, row.backend).BindInt(3, row.threads);
-    q.BindText(4, row.test).BindInt(5, row.n_prompt).BindInt(6, row.n_gen);
-    q.BindInt(7, row.peak_rss_bytes).BindText(8, MapToJson(row.op_backends));
-    q.BindText(9, settings);
-    LFM_RETURN_IF_ERROR(q.Run());
-    id = db_->LastInsertRowId();
-    for (const PerfSample& sample : row.samples) LFM_RETURN_IF_ERROR(AddPerfSample(id, sample));
-    return OkStatus();
-  }));
+  LFM_RETURN_IF_ERROR(
+      Write(fmt::format("AddPerfResult(run {}, {})", row.run_id, row.test), [&]() -> Status {
+        LFM_ASSIGN_OR_RETURN(std::string settings,
+                             CanonicalJsonObject(row.settings_json, "settings_json"));
+        LFM_ASSIGN_OR_RETURN(
+            Statement q,
+            db_->Prepare(
+                "INSERT INTO perf_results (run_id, backend, threads, test, n_prompt, n_gen, "
+                "peak_rss_bytes, op_backends_json, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "?)"));
+        q.BindInt(1, row.run_id).BindText(2, row.backend).BindInt(3, row.threads);
+        q.BindText(4, row.test).BindInt(5, row.n_prompt).BindInt(6, row.n_gen);
+        q.BindInt(7, row.peak_rss_bytes).BindText(8, MapToJson(row.op_backends));
+        q.BindText(9, settings);
+        LFM_RETURN_IF_ERROR(q.Run());
+        id = db_->LastInsertRowId();
+        for (const PerfSample& sample : row.samples) LFM_RETURN_IF_ERROR(AddPerfSample(id, sample));
+        return OkStatus();
+      }));
   return id;
 }
 
 Status ResultStore::AddPerfSample(int64_t perf_id, const PerfSample& sample) {
   return Write(fmt::format("AddPerfSample(perf row {}, rep {})", perf_id, sample.rep),
                [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT INTO perf_samples (perf_id, rep, seconds, tokens_per_s) VALUES (?, ?, ?, ?)"));
-    q.BindInt(1, perf_id).BindInt(2, sample.rep).BindDouble(3, sample.seconds);
-    return q.BindDouble(4, sample.tokens_per_s).Run();
-  });
+                 LFM_ASSIGN_OR_RETURN(Statement q,
+                                      db_->Prepare("INSERT INTO perf_samples (perf_id, rep, "
+                                                   "seconds, tokens_per_s) VALUES (?, ?, ?, ?)"));
+                 q.BindInt(1, perf_id).BindInt(2, sample.rep).BindDouble(3, sample.seconds);
+                 return q.BindDouble(4, sample.tokens_per_s).Run();
+               });
 }
 
 Status ResultStore::SetPeakRss(int64_t perf_id, int64_t peak_rss_bytes) {
@@ -70,18 +75,21 @@ Status ResultStore::SetPeakRss(int64_t perf_id, int64_t peak_rss_bytes) {
     LFM_ASSIGN_OR_RETURN(Statement q,
                          db_->Prepare("UPDATE perf_results SET peak_rss_bytes = ? WHERE id = ?"));
     LFM_RETURN_IF_ERROR(q.BindInt(1, peak_rss_bytes).BindInt(2, perf_id).Run());
-    if (db_->Changes() == 0) return Error(StatusCode::kNotFound, "{}: no perf row {}", path_, perf_id);
+    if (db_->Changes() == 0)
+      return Error(StatusCode::kNotFound, "{}: no perf row {}", path_, perf_id);
     return OkStatus();
   });
 }
 
 Status ResultStore::AddOpBreakdown(int64_t perf_id, const std::vector<OpTime>& ops) {
   return Write(fmt::format("AddOpBreakdown(perf row {})", perf_id), [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM perf_op_times WHERE perf_id = ?"));
+    LFM_ASSIGN_OR_RETURN(Statement del,
+                         db_->Prepare("DELETE FROM perf_op_times WHERE perf_id = ?"));
     LFM_RETURN_IF_ERROR(del.BindInt(1, perf_id).Run());
     for (const OpTime& op : ops) {
-      LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-          "INSERT INTO perf_op_times (perf_id, op, seconds) VALUES (?, ?, ?)"));
+      LFM_ASSIGN_OR_RETURN(
+          Statement q,
+          db_->Prepare("INSERT INTO perf_op_times (perf_id, op, seconds) VALUES (?, ?, ?)"));
       LFM_RETURN_IF_ERROR(q.BindInt(1, perf_id).BindText(2, op.op).BindDouble(3, op.seconds).Run());
     }
     return OkStatus();
@@ -93,8 +101,10 @@ Status ResultStore::AddExpertLoad(int64_t perf_id, const std::vector<ExpertLoad>
     LFM_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM expert_load WHERE perf_id = ?"));
     LFM_RETURN_IF_ERROR(del.BindInt(1, perf_id).Run());
     for (const ExpertLoad& entry : load) {
-      LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-          "INSERT INTO expert_load (perf_id, layer, expert, tokens) VALUES (?, ?, ?, ?)"));
+      LFM_ASSIGN_OR_RETURN(
+          Statement q,
+          db_->Prepare(
+              "INSERT INTO expert_load (perf_id, layer, expert, tokens) VALUES (?, ?, ?, ?)"));
       q.BindInt(1, perf_id).BindInt(2, entry.layer).BindInt(3, entry.expert);
       LFM_RETURN_IF_ERROR(q.BindInt(4, entry.tokens).Run());
     }
@@ -105,8 +115,8 @@ Status ResultStore::AddExpertLoad(int64_t perf_id, const std::vector<ExpertLoad>
 StatusOr<PerfResult> ResultStore::ReadPerfResult(int64_t perf_id) {
   PerfResult row;
   {
-    LFM_ASSIGN_OR_RETURN(Statement q,
-                         db_->Prepare("SELECT " LFM_PERF_COLUMNS " FROM perf_results WHERE id = ?"));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q, db_->Prepare("SELECT " LFM_PERF_COLUMNS " FROM perf_results WHERE id = ?"));
     q.BindInt(1, perf_id);
     LFM_ASSIGN_OR_RETURN(bool found, q.Step());
     if (!found) return Error(StatusCode::kNotFound, "{}: no perf row {}", path_, perf_id);
@@ -118,8 +128,9 @@ StatusOr<PerfResult> ResultStore::ReadPerfResult(int64_t perf_id) {
     row.n_prompt = static_cast<int>(q.Int(5));
     row.n_gen = static_cast<int>(q.Int(6));
     row.peak_rss_bytes = q.Int(7);
-    LFM_ASSIGN_OR_RETURN(row.op_backends,
-                         JsonToMap(q.Text(8), fmt::format("{}: perf row {} op_backends_json", path_, perf_id)));
+    LFM_ASSIGN_OR_RETURN(
+        row.op_backends,
+        JsonToMap(q.Text(8), fmt::format("{}: perf row {} op_backends_json", path_, perf_id)));
     row.settings_json = q.Text(9);
   }
   LFM_ASSIGN_OR_RETURN(row.samples, GetPerfSamples(perf_id));
@@ -147,8 +158,10 @@ StatusOr<std::vector<PerfResult>> ResultStore::GetPerfResults(int64_t run_id) {
 }
 
 StatusOr<std::vector<PerfSample>> ResultStore::GetPerfSamples(int64_t perf_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT rep, seconds, tokens_per_s FROM perf_samples WHERE perf_id = ? ORDER BY rep"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare(
+          "SELECT rep, seconds, tokens_per_s FROM perf_samples WHERE perf_id = ? ORDER BY rep"));
   q.BindInt(1, perf_id);
   std::vector<PerfSample> samples;
   for (;;) {
@@ -160,10 +173,12 @@ StatusOr<std::vector<PerfSample>> ResultStore::GetPerfSamples(int64_t perf_id) {
 }
 
 StatusOr<std::vector<OpTime>> ResultStore::GetOpBreakdown(int64_t perf_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT op, seconds FROM perf_op_times WHERE perf_id = ? ORDER BY CASE op "
-      "WHEN 'conv' THEN 0 WHEN 'attention' THEN 1 WHEN 'router' THEN 2 WHEN 'experts' THEN 3 "
-      "WHEN 'dense_ffn' THEN 4 WHEN 'output_head' THEN 5 WHEN 'other' THEN 7 ELSE 6 END, op"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare(
+          "SELECT op, seconds FROM perf_op_times WHERE perf_id = ? ORDER BY CASE op "
+          "WHEN 'conv' THEN 0 WHEN 'attention' THEN 1 WHEN 'router' THEN 2 WHEN 'experts' THEN 3 "
+          "WHEN 'dense_ffn' THEN 4 WHEN 'output_head' THEN 5 WHEN 'other' THEN 7 ELSE 6 END, op"));
   q.BindInt(1, perf_id);
   std::vector<OpTime> ops;
   for (;;) {
@@ -175,8 +190,8 @@ StatusOr<std::vector<OpTime>> ResultStore::GetOpBreakdown(int64_t perf_id) {
 }
 
 StatusOr<std::vector<ExpertLoad>> ResultStore::GetExpertLoad(int64_t perf_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT layer, expert, tokens FROM expert_load WHERE perf_id = ? ORDER BY layer, expert"));
+  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT layer, expert, tokens FROM expert_load "
+                                                 "WHERE perf_id = ? ORDER BY layer, expert"));
   q.BindInt(1, perf_id);
   std::vector<ExpertLoad> load;
   for (;;) {
@@ -190,11 +205,12 @@ StatusOr<std::vector<ExpertLoad>> ResultStore::GetExpertLoad(int64_t perf_id) {
 StatusOr<std::vector<PerfRowWithRun>> ResultStore::FindPerfRows(const PerfRowFilter& filter) {
   std::vector<std::pair<int64_t, int64_t>> ids;  // (run id, perf id)
   {
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "SELECT r.id, p.id FROM perf_results p JOIN runs r ON r.id = p.run_id "
-        "WHERE (?1 = '' OR r.device_id = ?1) AND (?2 = '' OR r.model_hash = ?2) "
-        "AND (?3 = '' OR p.backend = ?3) AND (?4 = '' OR p.test = ?4) "
-        "AND (?5 = 0 OR p.threads = ?5) ORDER BY r.started_ms, r.id, p.id"));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q,
+        db_->Prepare("SELECT r.id, p.id FROM perf_results p JOIN runs r ON r.id = p.run_id "
+                     "WHERE (?1 = '' OR r.device_id = ?1) AND (?2 = '' OR r.model_hash = ?2) "
+                     "AND (?3 = '' OR p.backend = ?3) AND (?4 = '' OR p.test = ?4) "
+                     "AND (?5 = 0 OR p.threads = ?5) ORDER BY r.started_ms, r.id, p.id"));
     q.BindText(1, filter.device_id).BindText(2, filter.model_hash).BindText(3, filter.backend);
     q.BindText(4, filter.test).BindInt(5, filter.threads);
     for (;;) {
@@ -219,51 +235,56 @@ StatusOr<std::vector<PerfRowWithRun>> ResultStore::FindPerfRows(const PerfRowFil
 
 Status ResultStore::AddEvalTask(const EvalTask& task) {
   return Write(fmt::format("AddEvalTask(run {}, {})", task.run_id, task.task), [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(std::string settings, CanonicalJsonObject(task.settings_json, "settings_json"));
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT INTO eval_tasks (run_id, task, task_version, n_shot, settings_json) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, task) DO UPDATE SET "
-        "task_version = excluded.task_version, n_shot = excluded.n_shot, "
-        "settings_json = excluded.settings_json"));
+    LFM_ASSIGN_OR_RETURN(std::string settings,
+                         CanonicalJsonObject(task.settings_json, "settings_json"));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q,
+        db_->Prepare("INSERT INTO eval_tasks (run_id, task, task_version, n_shot, settings_json) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, task) DO UPDATE SET "
+                     "task_version = excluded.task_version, n_shot = excluded.n_shot, "
+                     "settings_json = excluded.settings_json"));
     q.BindInt(1, task.run_id).BindText(2, task.task).BindText(3, task.task_version);
     return q.BindInt(4, task.n_shot).BindText(5, settings).Run();
   });
 }
 
 Status ResultStore::AddEvalSample(const EvalSample& sample) {
-  return Write(fmt::format("AddEvalSample(run {}, {}, doc {})", sample.run_id, sample.task,
-                           sample.doc_id),
-               [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(std::string extracted,
-                         CanonicalJsonObject(sample.extracted_json, "extracted_json"));
-    LFM_ASSIGN_OR_RETURN(std::string scores, CanonicalJsonObject(sample.scores_json, "scores_json"));
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT OR REPLACE INTO eval_samples (run_id, task, doc_id, prompt_hash, prompt, target, "
-        "response, extracted_json, scores_json, passed, display_ok, created_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    q.BindInt(1, sample.run_id).BindText(2, sample.task).BindInt(3, sample.doc_id);
-    q.BindText(4, sample.prompt_hash);
-    // Data that must never be shown is never kept.
-    if (sample.display_ok) {
-      q.BindText(5, sample.prompt).BindText(6, sample.target).BindText(7, sample.response);
-    } else {
-      q.BindNull(5).BindNull(6).BindNull(7);
-    }
-    q.BindText(8, extracted).BindText(9, scores);
-    sample.passed ? q.BindInt(10, *sample.passed) : q.BindNull(10);
-    q.BindInt(11, sample.display_ok);
-    q.BindInt(12, sample.created_ms > 0 ? sample.created_ms : NowMs());
-    Status status = q.Run();
-    if (status.code() == StatusCode::kInvalidArgument) {
-      return status.WithPrefix("declare the run and task with AddEvalTask first");
-    }
-    return status;
-  });
+  return Write(
+      fmt::format("AddEvalSample(run {}, {}, doc {})", sample.run_id, sample.task, sample.doc_id),
+      [&]() -> Status {
+        LFM_ASSIGN_OR_RETURN(std::string extracted,
+                             CanonicalJsonObject(sample.extracted_json, "extracted_json"));
+        LFM_ASSIGN_OR_RETURN(std::string scores,
+                             CanonicalJsonObject(sample.scores_json, "scores_json"));
+        LFM_ASSIGN_OR_RETURN(
+            Statement q,
+            db_->Prepare("INSERT OR REPLACE INTO eval_samples (run_id, task, doc_id, prompt_hash, "
+                         "prompt, target, "
+                         "response, extracted_json, scores_json, passed, display_ok, created_ms) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        q.BindInt(1, sample.run_id).BindText(2, sample.task).BindInt(3, sample.doc_id);
+        q.BindText(4, sample.prompt_hash);
+        // Data that must never be shown is never kept.
+        if (sample.display_ok) {
+          q.BindText(5, sample.prompt).BindText(6, sample.target).BindText(7, sample.response);
+        } else {
+          q.BindNull(5).BindNull(6).BindNull(7);
+        }
+        q.BindText(8, extracted).BindText(9, scores);
+        sample.passed ? q.BindInt(10, *sample.passed) : q.BindNull(10);
+        q.BindInt(11, sample.display_ok);
+        q.BindInt(12, sample.created_ms > 0 ? sample.created_ms : NowMs());
+        Status status = q.Run();
+        if (status.code() == StatusCode::kInvalidArgument) {
+          return status.WithPrefix("declare the run and task with AddEvalTask first");
+        }
+        return status;
+      });
 }
 
 StatusOr<std::set<int64_t>> ResultStore::DoneEvalSamples(int64_t run_id, const std::string& task) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT doc_id FROM eval_samples WHERE run_id = ? AND task = ?"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q, db_->Prepare("SELECT doc_id FROM eval_samples WHERE run_id = ? AND task = ?"));
   q.BindInt(1, run_id).BindText(2, task);
   std::set<int64_t> done;
   for (;;) {
@@ -275,22 +296,27 @@ StatusOr<std::set<int64_t>> ResultStore::DoneEvalSamples(int64_t run_id, const s
 }
 
 Status ResultStore::AddEvalScore(const EvalScore& score) {
-  return Write(fmt::format("AddEvalScore(run {}, {} {})", score.run_id, score.name, score.metric),
-               [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT OR REPLACE INTO eval_scores (run_id, name, is_group, metric, filter, value, "
-        "std_error, n, higher_is_better) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    q.BindInt(1, score.run_id).BindText(2, score.name).BindInt(3, score.is_group);
-    q.BindText(4, score.metric).BindText(5, score.filter).BindDouble(6, score.value);
-    q.BindOptionalDouble(7, score.std_error).BindInt(8, score.n);
-    return q.BindInt(9, score.higher_is_better).Run();
-  });
+  return Write(
+      fmt::format("AddEvalScore(run {}, {} {})", score.run_id, score.name, score.metric),
+      [&]() -> Status {
+        LFM_ASSIGN_OR_RETURN(
+            Statement q,
+            db_->Prepare("INSERT OR REPLACE INTO eval_scores (run_id, name, is_group, metric, "
+                         "filter, value, "
+                         "std_error, n, higher_is_better) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        q.BindInt(1, score.run_id).BindText(2, score.name).BindInt(3, score.is_group);
+        q.BindText(4, score.metric).BindText(5, score.filter).BindDouble(6, score.value);
+        q.BindOptionalDouble(7, score.std_error).BindInt(8, score.n);
+        return q.BindInt(9, score.higher_is_better).Run();
+      });
 }
 
 StatusOr<std::vector<EvalTask>> ResultStore::GetEvalTasks(int64_t run_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT task, task_version, n_shot, settings_json FROM eval_tasks WHERE run_id = ? "
-      "ORDER BY task"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare(
+          "SELECT task, task_version, n_shot, settings_json FROM eval_tasks WHERE run_id = ? "
+          "ORDER BY task"));
   q.BindInt(1, run_id);
   std::vector<EvalTask> tasks;
   for (;;) {
@@ -302,9 +328,10 @@ StatusOr<std::vector<EvalTask>> ResultStore::GetEvalTasks(int64_t run_id) {
 }
 
 StatusOr<std::vector<EvalScore>> ResultStore::GetEvalScores(int64_t run_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT name, is_group, metric, filter, value, std_error, n, higher_is_better "
-      "FROM eval_scores WHERE run_id = ? ORDER BY is_group, name, metric, filter"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare("SELECT name, is_group, metric, filter, value, std_error, n, higher_is_better "
+                   "FROM eval_scores WHERE run_id = ? ORDER BY is_group, name, metric, filter"));
   q.BindInt(1, run_id);
   std::vector<EvalScore> scores;
   for (;;) {
@@ -326,19 +353,23 @@ StatusOr<std::vector<EvalScore>> ResultStore::GetEvalScores(int64_t run_id) {
 }
 
 StatusOr<int64_t> ResultStore::CountEvalSamples(int64_t run_id, const std::string& task) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT count(*) FROM eval_samples WHERE run_id = ? AND task = ?"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q, db_->Prepare("SELECT count(*) FROM eval_samples WHERE run_id = ? AND task = ?"));
   q.BindInt(1, run_id).BindText(2, task);
   LFM_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? q.Int(0) : 0;
 }
 
-StatusOr<std::vector<EvalSample>> ResultStore::GetEvalSamples(int64_t run_id, const std::string& task,
+StatusOr<std::vector<EvalSample>> ResultStore::GetEvalSamples(int64_t run_id,
+                                                              const std::string& task,
                                                               int64_t offset, int64_t limit) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT doc_id, prompt_hash, prompt, target, response, extracted_json, scores_json, passed, "
-      "display_ok, created_ms FROM eval_samples WHERE run_id = ? AND task = ? ORDER BY doc_id "
-      "LIMIT ? OFFSET ?"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare(
+          "SELECT doc_id, prompt_hash, prompt, target, response, extracted_json, scores_json, "
+          "passed, "
+          "display_ok, created_ms FROM eval_samples WHERE run_id = ? AND task = ? ORDER BY doc_id "
+          "LIMIT ? OFFSET ?"));
   q.BindInt(1, run_id).BindText(2, task).BindInt(3, limit).BindInt(4, offset);
   std::vector<EvalSample> samples;
   for (;;) {
@@ -367,10 +398,12 @@ StatusOr<std::vector<EvalSample>> ResultStore::GetEvalSamples(int64_t run_id, co
 StatusOr<int64_t> ResultStore::AddGateVerdict(const GateVerdict& verdict) {
   int64_t id = 0;
   LFM_RETURN_IF_ERROR(Write("AddGateVerdict", [&]() -> Status {
-    LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-        "INSERT INTO gate_verdicts (created_ms, baseline_run, candidate_run, backend, threads, "
-        "test, ratio, ci_low, ci_high, p_value, method, max_regression, verdict) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q,
+        db_->Prepare(
+            "INSERT INTO gate_verdicts (created_ms, baseline_run, candidate_run, backend, threads, "
+            "test, ratio, ci_low, ci_high, p_value, method, max_regression, verdict) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.BindInt(1, verdict.created_ms > 0 ? verdict.created_ms : NowMs());
     q.BindOptionalInt(2, verdict.baseline_run).BindOptionalInt(3, verdict.candidate_run);
     q.BindText(4, verdict.backend).BindInt(5, verdict.threads).BindText(6, verdict.test);
@@ -385,10 +418,12 @@ StatusOr<int64_t> ResultStore::AddGateVerdict(const GateVerdict& verdict) {
 }
 
 StatusOr<std::vector<GateVerdict>> ResultStore::GetGateVerdicts(std::optional<int64_t> run_id) {
-  LFM_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "SELECT id, created_ms, baseline_run, candidate_run, backend, threads, test, ratio, ci_low, "
-      "ci_high, p_value, method, max_regression, verdict FROM gate_verdicts "
-      "WHERE ?1 IS NULL OR baseline_run = ?1 OR candidate_run = ?1 ORDER BY id"));
+  LFM_ASSIGN_OR_RETURN(
+      Statement q,
+      db_->Prepare("SELECT id, created_ms, baseline_run, candidate_run, backend, threads, test, "
+                   "ratio, ci_low, "
+                   "ci_high, p_value, method, max_regression, verdict FROM gate_verdicts "
+                   "WHERE ?1 IS NULL OR baseline_run = ?1 OR candidate_run = ?1 ORDER BY id"));
   q.BindOptionalInt(1, run_id);
   std::vector<GateVerdict> verdicts;
   for (;;) {

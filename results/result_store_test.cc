@@ -3,10 +3,10 @@
 // the first version, refusal of newer ones and of files that are not ours).
 #include "results/result_store.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "results/provenance.h"
 #include "results/store_test_util.h"
@@ -94,7 +94,8 @@ TEST(ResultStoreTest, PerfRoundTrip) {
   ASSERT_TRUE(store->AddOpBreakdown(*perf, {{"other", 0.1}, {"experts", 1.5}, {"conv", 0.2}}).ok());
   ASSERT_TRUE(store->AddExpertLoad(*perf, {{1, 3, 40}, {0, 1, 7}, {0, 0, 9}}).ok());
   // Replacing the breakdown replaces, not appends.
-  ASSERT_TRUE(store->AddOpBreakdown(*perf, {{"other", 0.1}, {"experts", 1.5}, {"conv", 0.25}}).ok());
+  ASSERT_TRUE(
+      store->AddOpBreakdown(*perf, {{"other", 0.1}, {"experts", 1.5}, {"conv", 0.25}}).ok());
 
   auto rows = store->GetPerfResults(run);
   ASSERT_TRUE(rows.ok()) << rows.status().message();
@@ -379,10 +380,12 @@ TEST(ResultStoreTest, TransactionsCommitTogetherOrNotAtAll) {
   Status status = store->InTransaction([&]() -> Status {
     LFM_RETURN_IF_ERROR(store->AddPerfSample(perf, {0, 1, 4}));
     // A nested failure that the outer body tolerates undoes only the nested part.
-    EXPECT_FALSE(store->InTransaction([&]() -> Status {
-      LFM_RETURN_IF_ERROR(store->AddPerfSample(perf, {1, 1, 4}));
-      return Error(StatusCode::kInternal, "inner failure");
-    }).ok());
+    EXPECT_FALSE(store
+                     ->InTransaction([&]() -> Status {
+                       LFM_RETURN_IF_ERROR(store->AddPerfSample(perf, {1, 1, 4}));
+                       return Error(StatusCode::kInternal, "inner failure");
+                     })
+                     .ok());
     LFM_RETURN_IF_ERROR(store->AddPerfSample(perf, {2, 1, 4}));
     return OkStatus();
   });
@@ -445,12 +448,13 @@ TEST(ResultStoreTest, MigratesTheFirstSchemaVersion) {
     ASSERT_NE(v1.find("PRAGMA user_version = 1;"), std::string::npos);
     RawDb raw(old_path);
     raw.Exec(v1);
-    raw.Exec("INSERT INTO runs (id, kind, status, started_ms) VALUES (5, 'perf', 'complete', 1);"
-             "INSERT INTO perf_results (id, run_id, backend, threads, test, n_prompt, n_gen, "
-             "  op_backends_json) VALUES (9, 5, 'cpu', 2, 'tg8', 0, 8, '{\"experts\":\"cpu\"}');"
-             "INSERT INTO perf_samples VALUES (9, 0, 0.5, 16.0), (9, 1, 0.25, 32.0);"
-             "INSERT INTO perf_op_times VALUES (9, 'experts', 0.4);"
-             "INSERT INTO expert_load VALUES (9, 0, 3, 12);");
+    raw.Exec(
+        "INSERT INTO runs (id, kind, status, started_ms) VALUES (5, 'perf', 'complete', 1);"
+        "INSERT INTO perf_results (id, run_id, backend, threads, test, n_prompt, n_gen, "
+        "  op_backends_json) VALUES (9, 5, 'cpu', 2, 'tg8', 0, 8, '{\"experts\":\"cpu\"}');"
+        "INSERT INTO perf_samples VALUES (9, 0, 0.5, 16.0), (9, 1, 0.25, 32.0);"
+        "INSERT INTO perf_op_times VALUES (9, 'experts', 0.4);"
+        "INSERT INTO expert_load VALUES (9, 0, 3, 12);");
   }
   ASSERT_NE(SchemaShape(old_path), "");
   auto store = OpenOrDie(old_path);

@@ -1,9 +1,9 @@
 #include "results/results_commands.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "base/cli.h"
 #include "results/llama_bench_import.h"
@@ -52,15 +52,14 @@ void RunList(const ListArgs& args) {
     table.AddColumn(column);
   }
   for (const RunRecord& run : runs) {
-    table.AddRow({std::to_string(run.id), FormatTimeMs(run.started_ms),
-                  std::string(RunKindName(run.kind)), std::string(RunStatusName(run.status)),
-                  run.tag.empty() ? "-" : run.tag,
-                  run.build.git_commit + (run.build.git_dirty ? "*" : ""),
-                  run.device.cpu_cores > 0
-                      ? fmt::format("{} x{}", run.device.cpu_model, run.device.cpu_cores)
-                      : run.device.cpu_model,
-                  run.model.name.empty() ? run.model.path : run.model.name, run.backend,
-                  run.threads});
+    table.AddRow(
+        {std::to_string(run.id), FormatTimeMs(run.started_ms), std::string(RunKindName(run.kind)),
+         std::string(RunStatusName(run.status)), run.tag.empty() ? "-" : run.tag,
+         run.build.git_commit + (run.build.git_dirty ? "*" : ""),
+         run.device.cpu_cores > 0
+             ? fmt::format("{} x{}", run.device.cpu_model, run.device.cpu_cores)
+             : run.device.cpu_model,
+         run.model.name.empty() ? run.model.path : run.model.name, run.backend, run.threads});
   }
   fmt::print("{}", table.ToText());
 }
@@ -116,8 +115,8 @@ void RunCompare(const CompareArgs& args) {
   auto store = OpenOrExit(args.db, Mode::kReadOnly);
   const int64_t a = ValueOrExit(store->ResolveRun(args.a));
   const int64_t b = ValueOrExit(store->ResolveRun(args.b));
-  const Comparison comparison = CompareRuns(ValueOrExit(LoadRunReport(*store, a)),
-                                            ValueOrExit(LoadRunReport(*store, b)));
+  const Comparison comparison =
+      CompareRuns(ValueOrExit(LoadRunReport(*store, a)), ValueOrExit(LoadRunReport(*store, b)));
   fmt::print("A = run {}, B = run {}\n", a, b);
   for (const std::string& note : comparison.notes) fmt::print("note: {}\n", note);
   if (comparison.perf.empty() && comparison.eval.empty()) {
@@ -159,7 +158,8 @@ CLI::Option* AddDbOption(CLI::App& command, std::string& path) {
 }
 
 void AddResultsCommands(CLI::App& app) {
-  CLI::App* results = app.add_subcommand("results", "Read, export, compare and import stored results");
+  CLI::App* results =
+      app.add_subcommand("results", "Read, export, compare and import stored results");
   results->require_subcommand(1);
 
   auto list = std::make_shared<ListArgs>();
@@ -197,7 +197,8 @@ void AddResultsCommands(CLI::App& app) {
 
   auto import = std::make_shared<ImportArgs>();
   CLI::App* import_cmd = results->add_subcommand(
-      "import-llama-bench", "Store llama.cpp's `llama-bench -o json` output as runs (backend llama.cpp)");
+      "import-llama-bench",
+      "Store llama.cpp's `llama-bench -o json` output as runs (backend llama.cpp)");
   AddDbOption(*import_cmd, import->db);
   import_cmd->add_option("file", import->file, "llama-bench JSON or JSONL output")->required();
   import_cmd->add_option("--tag", import->tag, "Tag the imported runs");

@@ -1,9 +1,8 @@
 // `lfmbench results ...`: list, show, export, compare, import-llama-bench, migrate.
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace lfm::results {
 

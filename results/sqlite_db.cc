@@ -100,8 +100,9 @@ std::optional<int64_t> Statement::OptionalInt(int column) const {
 
 StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool read_only) {
   sqlite3* handle = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
@@ -141,7 +142,8 @@ Status SqliteDb::BeginImmediate() {
     rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) break;
   }
-  return rc == SQLITE_OK ? OkStatus() : Error(rc, "starting a write (another process holds the lock)");
+  return rc == SQLITE_OK ? OkStatus()
+                         : Error(rc, "starting a write (another process holds the lock)");
 }
 
 Status SqliteDb::Commit() { return Exec("COMMIT", "committing"); }
@@ -178,7 +180,8 @@ Status SqliteDb::Error(int rc, std::string_view what) const {
       break;
   }
   // The connection's message matches `rc` only when rc is its latest error.
-  const char* message = sqlite3_extended_errcode(db_) == rc ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  const char* message =
+      sqlite3_extended_errcode(db_) == rc ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   return Status(code, fmt::format("{}: {}: {}", path_, what, message));
 }
 

@@ -119,7 +119,8 @@ MannWhitneyResult MannWhitneyU(const std::vector<double>& a, const std::vector<d
     return result;
   }
   const double mean = static_cast<double>(n1) * n2 / 2;
-  const double variance = static_cast<double>(n1) * n2 / 12 * ((n + 1) - tie_term / (static_cast<double>(n) * (n - 1)));
+  const double variance =
+      static_cast<double>(n1) * n2 / 12 * ((n + 1) - tie_term / (static_cast<double>(n) * (n - 1)));
   if (variance <= 0) {  // every value equal: no evidence of a difference
     result.p_value = 1;
     return result;

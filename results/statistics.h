@@ -39,8 +39,7 @@ struct RatioInterval {
   double high = 0;
 };
 RatioInterval BootstrapMedianRatio(const std::vector<double>& numerator,
-                                   const std::vector<double>& denominator,
-                                   double confidence = 0.95, int resamples = 10000,
-                                   uint64_t seed = 1);
+                                   const std::vector<double>& denominator, double confidence = 0.95,
+                                   int resamples = 10000, uint64_t seed = 1);
 
 }  // namespace lfm::results

@@ -2,9 +2,9 @@
 // example, numpy's percentile definition) and hand-computed cases.
 #include "results/statistics.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace lfm::results {
 namespace {
@@ -57,10 +57,8 @@ TEST(StatisticsTest, MannWhitneyTiesMatchR) {
     double u, p;
   };
   const Case cases[] = {
-      {{1, 1.99, 3, 3.99, 5}, 9, 0.9017048037317},
-      {{1, 2, 2.99, 4, 5}, 8.5, 0.804080657472},
-      {{1, 2, 3, 4, 5}, 8, 0.7086240584439},
-      {{1, 2, 3.01, 4, 5}, 7.5, 0.6197963884941},
+      {{1, 1.99, 3, 3.99, 5}, 9, 0.9017048037317}, {{1, 2, 2.99, 4, 5}, 8.5, 0.804080657472},
+      {{1, 2, 3, 4, 5}, 8, 0.7086240584439},       {{1, 2, 3.01, 4, 5}, 7.5, 0.6197963884941},
       {{1, 2.01, 3, 4.01, 5}, 7, 0.5368784563079},
   };
   for (const Case& c : cases) {

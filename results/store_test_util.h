@@ -2,11 +2,10 @@
 // actually sits in the file.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "results/result_store.h"
 
@@ -19,10 +18,16 @@ inline RunRecord FullRun(RunKind kind = RunKind::kPerf, const std::string& tag =
   run.started_ms = 1764200000123;
   run.tag = tag;
   run.build = {"0.1.0", "abc123def456", true, "Release", "GNU 12.2.0"};
-  run.device = {"0123456789abcdef", "AMD EPYC 9R45", 2, "avx2,avx512f,fma", int64_t{8} << 30,
-                "Linux 6.1.0 x86_64", "ci-box"};
-  run.model = {"/models/8b-q4_0.gguf", "lfm2moe 8B-A1B Q4_0", 4700000000, "ff00", "header",
-               "lfm2moe", "q4_0 94%, f32 6%", 8300000000};
+  run.device = {"0123456789abcdef", "AMD EPYC 9R45",      2,       "avx2,avx512f,fma",
+                int64_t{8} << 30,   "Linux 6.1.0 x86_64", "ci-box"};
+  run.model = {"/models/8b-q4_0.gguf",
+               "lfm2moe 8B-A1B Q4_0",
+               4700000000,
+               "ff00",
+               "header",
+               "lfm2moe",
+               "q4_0 94%, f32 6%",
+               8300000000};
   run.backend = "cpu,onednn";
   run.threads = "1,2";
   run.command_line = "lfmbench perf -m '/models/8b q4_0.gguf'";
@@ -30,8 +35,8 @@ inline RunRecord FullRun(RunKind kind = RunKind::kPerf, const std::string& tag =
 }
 
 // Opens `path` for writing or fails the test.
-inline std::unique_ptr<ResultStore> OpenOrDie(const std::string& path,
-                                              ResultStore::Mode mode = ResultStore::Mode::kReadWrite) {
+inline std::unique_ptr<ResultStore> OpenOrDie(
+    const std::string& path, ResultStore::Mode mode = ResultStore::Mode::kReadWrite) {
   auto store = ResultStore::Open(path, mode);
   EXPECT_TRUE(store.ok()) << store.status().message();
   return store.ok() ? std::move(store).value() : nullptr;

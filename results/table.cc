@@ -48,8 +48,8 @@ void Table::AddColumn(std::string header, Align align) {
 }
 
 void Table::AddRow(std::vector<std::string> cells) {
-  LFM_CHECK(cells.size() == headers_.size(), "row has {} cells, table has {} columns",
-            cells.size(), headers_.size());
+  LFM_CHECK(cells.size() == headers_.size(), "row has {} cells, table has {} columns", cells.size(),
+            headers_.size());
   rows_.push_back(std::move(cells));
 }
 
