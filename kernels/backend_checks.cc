@@ -1,12 +1,12 @@
 #include "kernels/backend_checks.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <numeric>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/reference/reference_backend.h"
 #include "kernels/test_weights.h"
@@ -34,7 +34,7 @@ double LinearNmse(Backend& backend, Backend& reference, DType type, int64_t rows
   const std::vector<uint8_t> w = RandomWeights(type, rows, cols, rng);
   std::vector<uint8_t> w_backend = w;
   if (corrupt) CorruptRow0(w_backend, type, cols);
-  const std::vector<float> x = Normals(n_tokens * cols, rng);  // [n_tokens, cols]
+  const std::vector<float> x = Normals(n_tokens * cols, rng);   // [n_tokens, cols]
   std::vector<float> y(n_tokens * rows), ref(n_tokens * rows);  // [n_tokens, rows]
   backend.Linear({w_backend.data(), type, rows, cols}, x.data(), n_tokens, y.data());
   reference.Linear({w.data(), type, rows, cols}, x.data(), n_tokens, ref.data());
@@ -66,7 +66,8 @@ double MoeNmse(Backend& backend, Backend& reference, const TestExperts& experts_
     std::iota(ids.begin(), ids.end(), 0);
     std::shuffle(ids.begin(), ids.end(), rng);
     if (routing == Routing::kNoneTo0) std::erase(ids, 0);
-    if (routing == Routing::kAllToOne) std::iter_swap(ids.begin(), std::find(ids.begin(), ids.end(), 1));
+    if (routing == Routing::kAllToOne)
+      std::iter_swap(ids.begin(), std::find(ids.begin(), ids.end(), 1));
     float sum = 0;
     for (int j = 0; j < k; ++j) sum += weights[t * k + j] = uniform(rng);
     for (int j = 0; j < k; ++j) {
@@ -76,8 +77,8 @@ double MoeNmse(Backend& backend, Backend& reference, const TestExperts& experts_
   }
   std::vector<int32_t> experts_backend = experts;
   if (corrupt) experts_backend[0] = experts[0] == 2 ? 3 : 2;  // any expert but the right one
-  const std::vector<float> x = Normals(n_tokens * D, rng);  // [n_tokens, D]
-  std::vector<float> y(n_tokens * D), ref(n_tokens * D);     // [n_tokens, D]
+  const std::vector<float> x = Normals(n_tokens * D, rng);    // [n_tokens, D]
+  std::vector<float> y(n_tokens * D), ref(n_tokens * D);      // [n_tokens, D]
   backend.Moe(w, x.data(), {n_tokens, k, experts_backend.data(), weights.data()}, y.data());
   reference.Moe(w, x.data(), {n_tokens, k, experts.data(), weights.data()}, ref.data());
   return Nmse(y.data(), ref.data(), n_tokens * D);

@@ -1,5 +1,6 @@
 #include "kernels/onednn/onednn_backend.h"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -7,20 +8,19 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "base/check.h"
 #include "kernels/quant/fp16.h"
 #include "kernels/quant/quantize.h"
 
 // Debian's libdnnl parallelizes on GNU OpenMP; the backend keeps that at one thread per caller.
-static_assert(DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP, "the onednn backend sets OpenMP's thread count");
+static_assert(DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP,
+              "the onednn backend sets OpenMP's thread count");
 
 namespace lfm::kernels {
 namespace {
@@ -51,10 +51,14 @@ std::string_view IsaName(dnnl::cpu_isa isa) {
 
 std::string_view FormatName(OneDnnFormat format) {
   switch (format) {
-    case OneDnnFormat::kBf16: return "bf16";
-    case OneDnnFormat::kS8: return "s8";
-    case OneDnnFormat::kF32: return "f32";
-    case OneDnnFormat::kAuto: break;
+    case OneDnnFormat::kBf16:
+      return "bf16";
+    case OneDnnFormat::kS8:
+      return "s8";
+    case OneDnnFormat::kF32:
+      return "f32";
+    case OneDnnFormat::kAuto:
+      break;
   }
   return "auto";
 }
@@ -66,9 +70,12 @@ struct MatmulTypes {
 
 MatmulTypes TypesOf(OneDnnFormat format) {
   switch (format) {
-    case OneDnnFormat::kBf16: return {dt::bf16, dt::bf16, dt::f32};
-    case OneDnnFormat::kS8: return {dt::u8, dt::s8, dt::s32};
-    default: return {dt::f32, dt::f32, dt::f32};
+    case OneDnnFormat::kBf16:
+      return {dt::bf16, dt::bf16, dt::f32};
+    case OneDnnFormat::kS8:
+      return {dt::u8, dt::s8, dt::s32};
+    default:
+      return {dt::f32, dt::f32, dt::f32};
   }
 }
 
@@ -106,11 +113,11 @@ struct RowRange {
 // expert the same hidden units of gate and of up), as its own oneDNN weights.
 struct PackedSlice {
   std::vector<RowRange> pieces;
-  int64_t rows = 0;             // Σ pieces' counts
-  int64_t first = 0;            // first row (hidden unit for gate+up) of the whole matrix
-  memory weights;               // {cols, rows} in the primitive's layout (owns its buffer)
-  std::vector<float> scales;    // [rows] kS8 only: W[r] ≈ scales[r] · q[r]
-  std::vector<int32_t> sums;    // [rows] kS8 only: Σ_c q[r, c], undoes the zero point
+  int64_t rows = 0;           // Σ pieces' counts
+  int64_t first = 0;          // first row (hidden unit for gate+up) of the whole matrix
+  memory weights;             // {cols, rows} in the primitive's layout (owns its buffer)
+  std::vector<float> scales;  // [rows] kS8 only: W[r] ≈ scales[r] · q[r]
+  std::vector<int32_t> sums;  // [rows] kS8 only: Σ_c q[r, c], undoes the zero point
 };
 
 // A weight matrix (or an expert's gate and up side by side) split into row slices, so the
@@ -233,7 +240,8 @@ class OneDnnBackend : public Backend {
       const int64_t n = offsets_[e + 1] - offsets_[e];
       const float* res = Multiply(s, hidden_acts_, offsets_[e], n, thread);  // [n, s.rows]
       for (int64_t i = 0; i < n; ++i) {
-        std::copy(res + i * s.rows, res + (i + 1) * s.rows, ys_.data() + (offsets_[e] + i) * D + s.first);
+        std::copy(res + i * s.rows, res + (i + 1) * s.rows,
+                  ys_.data() + (offsets_[e] + i) * D + s.first);
       }
     });
 
@@ -323,7 +331,8 @@ class OneDnnBackend : public Backend {
       LFM_CHECK(w.cols == p.cols && w.rows == rows && w.type == parts[0].type,
                 "stacked matrices must match");
     }
-    const int64_t n_slices = std::min<int64_t>(rows, threads_ == 1 ? 1 : kSlicesPerThread * threads_);
+    const int64_t n_slices =
+        std::min<int64_t>(rows, threads_ == 1 ? 1 : kSlicesPerThread * threads_);
     for (int64_t i = 0; i < n_slices; ++i) {
       PackedSlice s;
       s.first = rows * i / n_slices;
@@ -361,10 +370,12 @@ class OneDnnBackend : public Backend {
       memory src(plain_desc, engine_, t.staging.data());
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      const dnnl::reorder::primitive_desc desc(engine_, plain_desc, engine_, s->weights.get_desc(), attr);
+      const dnnl::reorder::primitive_desc desc(engine_, plain_desc, engine_, s->weights.get_desc(),
+                                               attr);
       memory scratchpad = Scratchpad(desc.scratchpad_desc(), t);
-      dnnl::reorder(desc).execute(t.stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, s->weights},
-                                             {DNNL_ARG_SCRATCHPAD, scratchpad}});
+      dnnl::reorder(desc).execute(
+          t.stream,
+          {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, s->weights}, {DNNL_ARG_SCRATCHPAD, scratchpad}});
       t.stream.wait();
     }
   }
@@ -458,12 +469,13 @@ class OneDnnBackend : public Backend {
                const_cast<uint8_t*>(a.data.data() + first * a.row_bytes));
     memory dst(memory::desc({n, s.rows}, types.dst, tag::ab), engine_,
                s8 ? static_cast<void*>(t.acc.data()) : static_cast<void*>(t.result.data()));
-    prim.matmul.execute(t.stream, {{DNNL_ARG_SRC, src},
-                                   {DNNL_ARG_WEIGHTS, s.weights},
-                                   {DNNL_ARG_DST, dst},
-                                   {DNNL_ARG_SCRATCHPAD, Scratchpad(prim.desc.scratchpad_desc(), t)}});
+    prim.matmul.execute(t.stream,
+                        {{DNNL_ARG_SRC, src},
+                         {DNNL_ARG_WEIGHTS, s.weights},
+                         {DNNL_ARG_DST, dst},
+                         {DNNL_ARG_SCRATCHPAD, Scratchpad(prim.desc.scratchpad_desc(), t)}});
     t.stream.wait();
-    if (s8) {  // Σ_c w·x = sw · sx · Σ_c q_w · (u - 128) = sw · sx · (acc - 128 · Σ_c q_w)
+    if (s8) {  // Σ w·x = sw · sx · Σ q_w · (u - 128) = sw · sx · (acc - 128 · Σ q_w)
       for (int64_t i = 0; i < n; ++i) {
         const float sx = a.scales[first + i];
         for (int64_t r = 0; r < s.rows; ++r) {
@@ -525,8 +537,8 @@ StatusOr<std::unique_ptr<Backend>> MakeOneDnnBackend(ThreadPool* pool, OneDnnFor
   if (format == OneDnnFormat::kAuto) {
     const bool native_bf16 = HasIsa(dnnl::get_effective_cpu_isa(), dnnl::cpu_isa::avx512_core_bf16);
     format = native_bf16 && CanRun(engine, OneDnnFormat::kBf16) ? OneDnnFormat::kBf16
-             : CanRun(engine, OneDnnFormat::kS8)                 ? OneDnnFormat::kS8
-                                                                 : OneDnnFormat::kF32;
+             : CanRun(engine, OneDnnFormat::kS8)                ? OneDnnFormat::kS8
+                                                                : OneDnnFormat::kF32;
   }
   if (!CanRun(engine, format)) {
     return Error(StatusCode::kUnimplemented, "oneDNN has no {} matmul for this CPU (isa {})",

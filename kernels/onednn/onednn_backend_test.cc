@@ -3,11 +3,11 @@
 // 16-bit pair sums of AVX2 int8 kernels would saturate.
 #include "kernels/onednn/onednn_backend.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/backend_checks.h"
 #include "kernels/reference/reference_backend.h"
@@ -47,7 +47,8 @@ TEST(OneDnnBackendTest, MatchesReferenceInEveryFormat) {
   for (OneDnnFormat format : formats) {
     const std::unique_ptr<Backend> backend = MakeOneDnnBackend(&pool, format).value();
     SCOPED_TRACE(backend->Describe());
-    testing::ExpectMatchesReference(*backend, ToleranceFor(format).linear, ToleranceFor(format).moe);
+    testing::ExpectMatchesReference(*backend, ToleranceFor(format).linear,
+                                    ToleranceFor(format).moe);
   }
 }
 
@@ -62,8 +63,9 @@ TEST(OneDnnBackendTest, ChecksCatchAWrongResult) {
     EXPECT_GT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, 97, 512, 64, rng, true),
               ToleranceFor(format).linear);
     const testing::TestExperts experts(DType::kQ4_0, 8, 256, 256, rng);
-    EXPECT_GT(testing::MoeNmse(*backend, *reference, experts, 2, 7, testing::Routing::kRandom, rng, true),
-              ToleranceFor(format).moe);
+    EXPECT_GT(
+        testing::MoeNmse(*backend, *reference, experts, 2, 7, testing::Routing::kRandom, rng, true),
+        ToleranceFor(format).moe);
   }
 }
 
@@ -73,8 +75,10 @@ TEST(OneDnnBackendTest, DescribesTheFormatItChose) {
   EXPECT_NE(text.find("onednn 2."), std::string::npos) << text;
   EXPECT_TRUE(text.find(": s8 weights") != std::string::npos ||
               text.find(": bf16 weights") != std::string::npos ||
-              text.find(": f32 weights") != std::string::npos) << text;
-  EXPECT_NE(text.find("(OpenMP 1) on row slices across 1 engine threads"), std::string::npos) << text;
+              text.find(": f32 weights") != std::string::npos)
+      << text;
+  EXPECT_NE(text.find("(OpenMP 1) on row slices across 1 engine threads"), std::string::npos)
+      << text;
 }
 
 // Weights are packed once per address; new bytes at the same address are noticed and repacked.
@@ -105,11 +109,11 @@ TEST(OneDnnBackendTest, Int8ExtremesAreExact) {
   const int64_t rows = 3, cols = 512, n = 2;
   std::vector<float> w(rows * cols), x(n * cols), y(n * rows);
   for (int64_t c = 0; c < cols; ++c) {
-    w[c] = 1.0f;                       // row 0: all +1
-    w[cols + c] = -1.0f;               // row 1: all -1
+    w[c] = 1.0f;          // row 0: all +1
+    w[cols + c] = -1.0f;  // row 1: all -1
     w[2 * cols + c] = c % 2 ? 1.0f : -1.0f;
-    x[c] = 1.0f;                       // token 0: all +1
-    x[cols + c] = -1.0f;               // token 1: all -1
+    x[c] = 1.0f;          // token 0: all +1
+    x[cols + c] = -1.0f;  // token 1: all -1
   }
   backend->Linear({w.data(), DType::kF32, rows, cols}, x.data(), n, y.data());
   const float expected[] = {512, -512, 0, -512, 512, 0};

@@ -1,13 +1,12 @@
 #include "kernels/openblas/openblas_backend.h"
 
 #include <cblas.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/check.h"
 #include "kernels/quant/quantize.h"
@@ -45,9 +44,12 @@ void PanelProduct(const float* panel, int64_t rows, int64_t cols, const float* x
 
 std::string_view ParallelName(int parallel) {
   switch (parallel) {
-    case 0: return "sequential";
-    case 1: return "pthreads";
-    case 2: return "OpenMP";
+    case 0:
+      return "sequential";
+    case 1:
+      return "pthreads";
+    case 2:
+      return "OpenMP";
   }
   return "unknown threading";
 }
@@ -109,7 +111,8 @@ class OpenBlasBackend : public Backend {
       PanelProduct(panels + count * D, count, D, xe, n, gu + n * count, count);
       for (int64_t i = 0; i < n; ++i) {
         float* h = hidden_.data() + (offsets_[e] + i) * F + first;
-        for (int64_t j = 0; j < count; ++j) h[j] = Silu(gu[i * count + j]) * gu[(n + i) * count + j];
+        for (int64_t j = 0; j < count; ++j)
+          h[j] = Silu(gu[i * count + j]) * gu[(n + i) * count + j];
       }
     });
 

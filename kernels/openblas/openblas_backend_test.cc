@@ -2,10 +2,10 @@
 // dequantized panels at awkward places, one thread and several, and that its checks can fail.
 #include "kernels/openblas/openblas_backend.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "kernels/backend_checks.h"
 #include "kernels/reference/reference_backend.h"
@@ -41,12 +41,15 @@ TEST(OpenBlasBackendTest, MatchesReferenceAcrossPanelBoundaries) {
   for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
     const std::unique_ptr<Backend> backend = MakeOpenBlasBackend(p);
     for (const Case& c : {Case{1, 97, 20, 512}, Case{7, 600, 150, 2048}}) {
-      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, c.rows_2048, 2048, c.tokens, rng),
-                kLinearTolerance);
-      EXPECT_LT(testing::LinearNmse(*backend, *reference, DType::kQ6_K, c.rows_7168, 7168, c.tokens, rng),
-                kLinearTolerance);
+      EXPECT_LT(
+          testing::LinearNmse(*backend, *reference, DType::kQ4_0, c.rows_2048, 2048, c.tokens, rng),
+          kLinearTolerance);
+      EXPECT_LT(
+          testing::LinearNmse(*backend, *reference, DType::kQ6_K, c.rows_7168, 7168, c.tokens, rng),
+          kLinearTolerance);
       const testing::TestExperts experts(DType::kQ4_0, 2, c.expert_d, 768, rng);
-      EXPECT_LT(testing::MoeNmse(*backend, *reference, experts, 2, c.tokens, testing::Routing::kRandom, rng),
+      EXPECT_LT(testing::MoeNmse(*backend, *reference, experts, 2, c.tokens,
+                                 testing::Routing::kRandom, rng),
                 kMoeTolerance);
     }
   }
@@ -59,10 +62,12 @@ TEST(OpenBlasBackendTest, ChecksCatchAWrongResult) {
   const std::unique_ptr<Backend> backend = MakeOpenBlasBackend(&pool);
   const std::unique_ptr<Backend> reference = MakeReferenceBackend(nullptr);
   std::mt19937 rng(3);
-  EXPECT_GT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, 97, 512, 64, rng, true), kLinearTolerance);
+  EXPECT_GT(testing::LinearNmse(*backend, *reference, DType::kQ4_0, 97, 512, 64, rng, true),
+            kLinearTolerance);
   const testing::TestExperts experts(DType::kQ4_0, 8, 256, 256, rng);
-  EXPECT_GT(testing::MoeNmse(*backend, *reference, experts, 2, 7, testing::Routing::kRandom, rng, true),
-            kMoeTolerance);
+  EXPECT_GT(
+      testing::MoeNmse(*backend, *reference, experts, 2, 7, testing::Routing::kRandom, rng, true),
+      kMoeTolerance);
 }
 
 TEST(OpenBlasBackendTest, DescribesItsThreading) {
