@@ -56,6 +56,10 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   LFM_ASSIGN_OR_RETURN(e->config_, Lfm2Config::FromGguf(*e->file_));
   LFM_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::FromGguf(*e->file_));
   e->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer));
+  if (e->tokenizer_->n_vocab() != e->config_.n_vocab) {
+    return Error(StatusCode::kDataLoss, "{}: the tokenizer has {} tokens but the model {}",
+                 options.model_path, e->tokenizer_->n_vocab(), e->config_.n_vocab);
+  }
   LFM_ASSIGN_OR_RETURN(Lfm2Weights weights, Lfm2Weights::Bind(*e->file_, e->config_));
   e->weights_ = std::make_unique<Lfm2Weights>(std::move(weights));
 

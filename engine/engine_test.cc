@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "engine/gguf.h"
@@ -20,17 +22,22 @@ namespace {
 
 using kernels::DType;
 
-std::string MakeTiny(const std::string& arch, DType type, const std::string& name) {
+// A tiny generated model, made once per test program.
+std::string MakeTiny(const std::string& arch, DType type) {
+  static std::map<std::pair<std::string, DType>, std::string> made;
+  std::string& path = made[{arch, type}];
+  if (!path.empty()) return path;
   MakeModelOptions o;
   o.arch = arch;
   o.type = type;
   o.seed = 7;
-  o.output = testing::TempDir() + "/" + name;
+  o.output = fmt::format("{}/{}-{}.gguf", testing::TempDir(), arch, kernels::DTypeName(type));
   o.show_progress = false;
   ThreadPool pool(2);
   const Status s = MakeModel(o, pool);
   EXPECT_TRUE(s.ok()) << s.message();
-  return o.output;
+  path = o.output;
+  return path;
 }
 
 std::unique_ptr<Engine> OpenOrDie(const std::string& path, int max_context = 4096) {
@@ -65,7 +72,7 @@ class SequenceTest : public ::testing::TestWithParam<std::tuple<std::string, DTy
  protected:
   void SetUp() override {
     const auto& [arch, type] = GetParam();
-    engine_ = OpenOrDie(MakeTiny(arch, type, "m.gguf"));
+    engine_ = OpenOrDie(MakeTiny(arch, type));
     V_ = engine_->config().n_vocab;
   }
   std::unique_ptr<Engine> engine_;
@@ -165,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, SequenceTest,
                          });
 
 TEST(EngineTest, LongPrefillRunsInBatchesWithTheSameResult) {
-  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"));
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0));
   const int V = engine->config().n_vocab;
   const std::vector<int32_t> tokens = SomeTokens(700, V);  // more than one 512-token batch
   auto whole = engine->NewSequence();
@@ -179,7 +186,7 @@ TEST(EngineTest, LongPrefillRunsInBatchesWithTheSameResult) {
 }
 
 TEST(EngineTest, ExceedingTheContextIsAnErrorAndChangesNothing) {
-  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"), /*max_context=*/8);
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0), /*max_context=*/8);
   auto seq = engine->NewSequence();
   std::vector<float> logits;
   ASSERT_TRUE(engine->Prefill(*seq, SomeTokens(6, 100), &logits).ok());
@@ -192,7 +199,7 @@ TEST(EngineTest, ExceedingTheContextIsAnErrorAndChangesNothing) {
 }
 
 TEST(EngineTest, RejectsBadTokenIdsAndEmptyInput) {
-  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf"));
+  auto engine = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0));
   auto seq = engine->NewSequence();
   std::vector<float> logits;
   const Status bad = engine->Decode(*seq, engine->config().n_vocab, &logits);
@@ -205,7 +212,7 @@ TEST(EngineTest, RejectsBadTokenIdsAndEmptyInput) {
 
 TEST(EngineTest, UnknownBackendIsAnError) {
   EngineOptions options;
-  options.model_path = MakeTiny("lfm2moe", DType::kQ8_0, "m.gguf");
+  options.model_path = MakeTiny("lfm2moe", DType::kQ8_0);
   options.backend = "no-such-backend";
   auto engine = Engine::Open(options);
   ASSERT_FALSE(engine.ok());
@@ -244,7 +251,7 @@ std::string CopyWithEdit(const std::string& from, const std::string& to, const T
 
 class BadTensorTest : public ::testing::Test {
  protected:
-  void SetUp() override { good_ = MakeTiny("lfm2moe", DType::kQ8_0, "good.gguf"); }
+  void SetUp() override { good_ = MakeTiny("lfm2moe", DType::kQ8_0); }
 
   // Opens the edited copy and returns the error message (fails the test if it opens).
   std::string OpenError(const TensorEdit& edit) {
@@ -307,6 +314,108 @@ TEST_F(BadTensorTest, FinalNormUnderItsOllamaNameIsAccepted) {
   ASSERT_TRUE(renamed->Prefill(*s1, SomeTokens(3, 100), &a).ok());
   ASSERT_TRUE(original->Prefill(*s2, SomeTokens(3, 100), &b).ok());
   EXPECT_EQ(a, b);
+}
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override { engine_ = OpenOrDie(MakeTiny("lfm2moe", DType::kQ8_0)); }
+
+  // Greedy, `n` tokens, ignoring end-of-generation tokens (random weights pick them too).
+  GenerateOptions Greedy(int n) {
+    GenerateOptions o;
+    o.max_tokens = n;
+    o.stop_at_eog = false;
+    return o;
+  }
+  StatusOr<GenerateResult> Run(const GenerateOptions& o, int max_context = 4096) {
+    Sequence seq(engine_->config(), max_context);
+    return engine_->Generate(seq, prompt_, o);
+  }
+  std::unique_ptr<Engine> engine_;
+  const std::vector<int32_t> prompt_ = {1, 40, 41, 42, 300};
+};
+
+TEST_F(GenerateTest, GreedyFollowsTheArgmaxOfEachStep) {
+  auto seq = engine_->NewSequence();
+  auto r = engine_->Generate(*seq, prompt_, Greedy(8));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->tokens.size(), 8u);
+  EXPECT_EQ(r->stop_reason, StopReason::kMaxTokens);
+  EXPECT_EQ(r->n_prompt_tokens, 5);
+  EXPECT_EQ(r->n_decode_steps, 7);  // the last token is not fed back
+  EXPECT_EQ(seq->length(), 5 + 7);
+
+  auto check = engine_->NewSequence();
+  std::vector<float> logits;
+  ASSERT_TRUE(engine_->Prefill(*check, prompt_, &logits).ok());
+  for (int32_t token : r->tokens) {
+    EXPECT_EQ(token, std::max_element(logits.begin(), logits.end()) - logits.begin());
+    ASSERT_TRUE(engine_->Decode(*check, token, &logits).ok());
+  }
+  EXPECT_EQ(r->text, engine_->tokenizer().Decode(r->tokens));
+}
+
+TEST_F(GenerateTest, TheSameSeedGivesTheSameTokens) {
+  GenerateOptions o = Greedy(16);
+  o.sampling.temperature = 1.0f;
+  o.sampling.seed = 5;
+  auto a = Run(o), b = Run(o);
+  o.sampling.seed = 6;
+  auto c = Run(o);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->tokens, b->tokens);
+  EXPECT_NE(a->tokens, c->tokens);
+}
+
+TEST_F(GenerateTest, StopStringEndsTheTextBeforeIt) {
+  auto full = Run(Greedy(24));
+  ASSERT_TRUE(full.ok());
+  ASSERT_GE(full->text.size(), 8u);
+  const std::string stop = full->text.substr(full->text.size() / 2, 2);
+  const size_t cut = full->text.find(stop);
+
+  GenerateOptions o = Greedy(24);
+  o.stop_strings = {"never appears \x01", stop};
+  std::string streamed;
+  o.on_text = [&](std::string_view piece) {
+    streamed += piece;
+    return true;
+  };
+  auto r = Run(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stop_reason, StopReason::kStopString);
+  EXPECT_EQ(r->text, full->text.substr(0, cut));
+  EXPECT_EQ(streamed, r->text);  // nothing of the stop string was streamed
+}
+
+TEST_F(GenerateTest, StreamedPiecesMakeTheText) {
+  GenerateOptions o = Greedy(12);
+  std::string streamed;
+  int calls = 0;
+  o.on_text = [&](std::string_view piece) {
+    streamed += piece;
+    return ++calls < 3;  // stop after the third piece
+  };
+  auto r = Run(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stop_reason, StopReason::kCallback);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(r->text.substr(0, streamed.size()), streamed);
+}
+
+TEST_F(GenerateTest, StopsWhenTheContextIsFull) {
+  auto r = Run(Greedy(50), /*max_context=*/8);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stop_reason, StopReason::kContextFull);
+  EXPECT_EQ(r->n_prompt_tokens + r->n_decode_steps, 8);
+  EXPECT_EQ(r->tokens.size(), 4u);  // 3 fed back, the 4th sampled from the last logits
+}
+
+TEST_F(GenerateTest, BadOptionsAndOverlongPromptsAreErrors) {
+  GenerateOptions o = Greedy(4);
+  o.sampling.top_p = 0;
+  EXPECT_EQ(Run(o).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run(Greedy(4), /*max_context=*/3).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
