@@ -39,4 +39,15 @@ if "$bin" model info missing.gguf 2> err.txt; then fail "missing file accepted";
 grep -q "missing.gguf: cannot open" err.txt || fail "missing message"
 if "$bin" model make --preset nope -o x.gguf 2> err.txt; then fail "bad preset accepted"; fi
 grep -q "unknown preset 'nope'" err.txt || fail "bad preset message"
+# logits and generate on a tiny model (their output formats are checked from outside).
+"$bin" model make --preset tiny --type q4_0 --seed 3 -q -o gen.gguf
+"$bin" logits -m gen.gguf --tokens 1,6,72 --all-positions --json > logits.json
+python3 -c "import json; j = json.load(open('logits.json')); assert j['n_vocab'] == 512 and len(j['logits']) == 3 and all(len(r) == 512 for r in j['logits'])" ||
+  fail "logits --json"
+speed='^prefill: [0-9]+ tokens, [0-9.]+ tokens/s; decode: [0-9]+ tokens, [0-9.]+ tokens/s; stop: [a-z_]+$'
+"$bin" generate -m gen.gguf -p "Hello" -n 8 -q > greedy.txt && tail -n 1 greedy.txt | grep -Eq "$speed" || fail "generate greedy: $(cat greedy.txt)"
+"$bin" generate -m gen.gguf -p "Hello" --chat -n 8 --temp 0.9 --seed 2 --top-k 40 --top-p 0.9 -q > sampled.txt &&
+  tail -n 1 sampled.txt | grep -Eq "$speed" || fail "generate sampled: $(cat sampled.txt)"
+if "$bin" logits -m gen.gguf --tokens 1,9999 2> err.txt; then fail "bad token id accepted"; fi
+grep -q "token id 9999 is outside the vocabulary" err.txt || fail "bad token message: $(cat err.txt)"
 echo "cli_test: all passed"
