@@ -43,7 +43,8 @@ struct GenerateOptions {
   std::vector<std::string> stop_strings;  // the text ends before the first one that appears
   bool stop_at_eog = true;                // end on the tokenizer's end-of-generation tokens
   // Called with each new piece of text once it cannot be part of a stop string and ends on a
-  // complete UTF-8 character; the pieces concatenate to the result's text. Return false to stop.
+  // complete UTF-8 character; the pieces concatenate to the result's text. Return false to stop
+  // (the text then also holds what was generated but not yet handed out).
   std::function<bool(std::string_view piece)> on_text;
 };
 

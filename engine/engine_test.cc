@@ -3,6 +3,7 @@
 // counts, and the errors for files whose tensors are missing, misshapen or mistyped.
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -220,10 +221,12 @@ TEST(EngineTest, UnknownBackendIsAnError) {
 }
 
 // Copies a GGUF file tensor by tensor; `edit` may change a tensor's name, shape or type (the
-// data is then zeros of the new size) or drop it (return false).
+// data is then zeros of the new size) or drop it (return false);
 using TensorEdit = std::function<bool(GgufTensorInfo& tensor)>;
 
-std::string CopyWithEdit(const std::string& from, const std::string& to, const TensorEdit& edit) {
+// `extra` tensors (zeros) are appended.
+std::string CopyWithEdit(const std::string& from, const std::string& to, const TensorEdit& edit,
+                         const std::vector<GgufTensorInfo>& extra = {}) {
   auto in = GgufFile::Open(from);
   EXPECT_TRUE(in.ok());
   auto out = GgufWriter::Create(to);
@@ -236,8 +239,12 @@ std::string CopyWithEdit(const std::string& from, const std::string& to, const T
     (*out)->AddTensor(edited.name, edited.ne, edited.type);
     kept.emplace_back(&t, edited);
   }
+  for (const GgufTensorInfo& t : extra) {
+    (*out)->AddTensor(t.name, t.ne, t.type);
+    kept.emplace_back(nullptr, t);
+  }
   for (const auto& [original, edited] : kept) {
-    const bool same = original->ne == edited.ne && original->type == edited.type;
+    const bool same = original && original->ne == edited.ne && original->type == edited.type;
     int64_t n = 1;
     for (int64_t d : edited.ne) n *= d;
     const std::vector<uint8_t> zeros(kernels::RowBytes(edited.type, n));
@@ -254,8 +261,8 @@ class BadTensorTest : public ::testing::Test {
   void SetUp() override { good_ = MakeTiny("lfm2moe", DType::kQ8_0); }
 
   // Opens the edited copy and returns the error message (fails the test if it opens).
-  std::string OpenError(const TensorEdit& edit) {
-    const std::string path = CopyWithEdit(good_, testing::TempDir() + "/bad.gguf", edit);
+  std::string OpenError(const TensorEdit& edit, const std::vector<GgufTensorInfo>& extra = {}) {
+    const std::string path = CopyWithEdit(good_, testing::TempDir() + "/bad.gguf", edit, extra);
     EngineOptions options;
     options.model_path = path;
     options.show_progress = false;
@@ -300,6 +307,25 @@ TEST_F(BadTensorTest, UnsupportedTypeIsNamed) {
     return true;
   });
   EXPECT_NE(m.find("tensor 'blk.1.shortconv.in_proj.weight' has type q5_0"), std::string::npos) << m;
+}
+
+TEST_F(BadTensorTest, AnUntiedOutputHeadIsUsed) {
+  GgufTensorInfo head;
+  head.name = "output.weight";
+  head.ne = {256, 512};
+  head.type = DType::kF32;
+  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/head.gguf",
+                                        [](auto&) { return true; }, {head});
+  auto engine = OpenOrDie(path);
+  auto seq = engine->NewSequence();
+  std::vector<float> logits;
+  ASSERT_TRUE(engine->Prefill(*seq, SomeTokens(3, 100), &logits).ok());
+  EXPECT_TRUE(std::all_of(logits.begin(), logits.end(), [](float x) { return x == 0; }));
+
+  head.ne = {256, 500};
+  const std::string m = OpenError([](auto&) { return true; }, {head});
+  EXPECT_NE(m.find("tensor 'output.weight' has shape {256, 500}, expected {256, 512}"),
+            std::string::npos) << m;
 }
 
 TEST_F(BadTensorTest, FinalNormUnderItsOllamaNameIsAccepted) {
