@@ -32,8 +32,8 @@ void DrawMessage(const std::string& title, const std::string& body, const std::s
 void DrawHeader(const Snapshot& snap) {
   ImGui::TextUnformatted("lfmbench dashboard");
   ImGui::SameLine();
-  MutedText(fmt::format("{}  |  {} runs  |  updated {} UTC (read in {:.0f} ms)  |  live",
-                        snap.db_path, snap.runs.size(),
+  MutedText(fmt::format("{}  |  {} run{}  |  updated {} UTC (read in {:.0f} ms)  |  live",
+                        snap.db_path, snap.runs.size(), snap.runs.size() == 1 ? "" : "s",
                         results::FormatTimeMs(snap.loaded_ms).substr(11), snap.load_seconds * 1e3));
 }
 

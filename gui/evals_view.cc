@@ -187,9 +187,10 @@ void DrawEvalsView(const Snapshot& snap, const Details* details, DashboardState&
     report["cells"] = 0;
     return;
   }
-  MutedText(state.selected_runs.empty()
-                ? fmt::format("the newest {} eval runs (select runs in Runs to choose)", table.runs.size())
-                : "the selected eval runs");
+  MutedText(table.from_selection
+                ? "the selected eval runs"
+                : fmt::format("the newest {} eval runs (select eval runs in Runs to choose)",
+                              table.runs.size()));
   ImGui::SameLine();
   MutedText("| click a benchmark to read its samples");
   const bool paging = !state.eval_task.empty();

@@ -107,8 +107,8 @@ void DrawRunsView(const Snapshot& snap, DashboardState& state) {
   const float details_height = first ? 6.5f * ImGui::GetTextLineHeightWithSpacing() : 0;
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
                                      ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersV |
-                                     ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable |
-                                     ImGuiTableFlags_SizingFixedFit;
+                                     ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  // Not resizable: fixed columns then fit their content every frame, also as new runs arrive.
   const ImVec2 size(0, ImGui::GetContentRegionAvail().y - details_height);
   if (ImGui::BeginTable("runs", 10, kFlags, size)) {
     ImGui::TableSetupScrollFreeze(0, 1);

@@ -229,6 +229,7 @@ EvalTable SelectEvals(const Snapshot& snap, const std::vector<int64_t>& selected
   for (const auto& run : snap.runs) {
     if (run.kind == RunKind::kEval && Contains(selected, run.id)) table.runs.push_back(&run);
   }
+  table.from_selection = !table.runs.empty();
   if (table.runs.empty()) {
     for (const auto& run : snap.runs) {
       if (run.kind != RunKind::kEval) continue;

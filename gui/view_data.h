@@ -91,6 +91,7 @@ struct EvalRow {
 };
 struct EvalTable {
   std::vector<const results::RunRecord*> runs;  // columns, newest first
+  bool from_selection = false;                  // the runs are the selected ones
   std::vector<EvalRow> rows;                    // tasks, then groups; by name, metric, filter
 };
 // Columns are the selected eval runs, or the newest `max_runs` eval runs when none is selected.

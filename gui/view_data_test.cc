@@ -135,7 +135,10 @@ TEST_F(ViewDataTest, EvalTableUnionsScoresAcrossRuns) {
     }
   }
   EXPECT_EQ(cells, expected_.eval_cells);
+  EXPECT_FALSE(table.from_selection);
+  EXPECT_TRUE(SelectEvals(snap_, {1}, 8).from_selection);
   EXPECT_EQ(SelectEvals(snap_, {1}, 8).runs.size(), 1u);
+  EXPECT_FALSE(SelectEvals(snap_, {8}, 8).from_selection);  // a perf run: the newest evals
 }
 
 TEST_F(ViewDataTest, CompareMatchesRowsAndGateVerdicts) {
