@@ -59,8 +59,10 @@ void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, LayerState& 
   for (int64_t i = 0; i < n; ++i) {
     float* qi = q.data() + i * q_dim;
     float* ki = k.data() + i * kv_dim;
-    for (int h = 0; h < H; ++h) kernels::RmsNorm(qi + h * hd, w.attn_q_norm, hd, c.norm_eps, qi + h * hd);
-    for (int g = 0; g < Hkv; ++g) kernels::RmsNorm(ki + g * hd, w.attn_k_norm, hd, c.norm_eps, ki + g * hd);
+    for (int h = 0; h < H; ++h)
+      kernels::RmsNorm(qi + h * hd, w.attn_q_norm, hd, c.norm_eps, qi + h * hd);
+    for (int g = 0; g < Hkv; ++g)
+      kernels::RmsNorm(ki + g * hd, w.attn_k_norm, hd, c.norm_eps, ki + g * hd);
     kernels::RopeNeox(qi, H, hd, start + i, c.rope_base);
     kernels::RopeNeox(ki, Hkv, hd, start + i, c.rope_base);
     for (int64_t d = 0; d < kv_dim; ++d) {

@@ -1,9 +1,9 @@
 #include "engine/engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/progress.h"
 #include "engine/gguf.h"
@@ -44,7 +44,8 @@ Engine::~Engine() = default;
 
 StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.threads < 1) {
-    return Error(StatusCode::kInvalidArgument, "threads must be at least 1 (got {})", options.threads);
+    return Error(StatusCode::kInvalidArgument, "threads must be at least 1 (got {})",
+                 options.threads);
   }
   if (options.max_context < 1) {
     return Error(StatusCode::kInvalidArgument, "max context must be at least 1 token (got {})",
@@ -72,11 +73,13 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   });
   e->fallback_types_.assign(unsupported.begin(), unsupported.end());
   if (!unsupported.empty()) {
-    fmt::print(stderr, "lfmbench: backend '{}' does not support {}: those weights run on the reference backend\n",
-               options.backend, fmt::join(unsupported, ", "));
+    fmt::print(
+        stderr,
+        "lfmbench: backend '{}' does not support {}: those weights run on the reference backend\n",
+        options.backend, fmt::join(unsupported, ", "));
   }
-  e->model_ = std::make_unique<Lfm2Model>(e->config_, *e->weights_, *e->backend_, *e->fallback_,
-                                          *e->pool_);
+  e->model_ =
+      std::make_unique<Lfm2Model>(e->config_, *e->weights_, *e->backend_, *e->fallback_, *e->pool_);
   TouchWeights(*e->file_, options.show_progress);
   return e;
 }
@@ -93,7 +96,8 @@ Status Engine::Prefill(Sequence& seq, std::span<const int32_t> tokens, std::vect
   if (n == 0) return Error(StatusCode::kInvalidArgument, "no tokens to run");
   for (int32_t t : tokens) {
     if (t < 0 || t >= V) {
-      return Error(StatusCode::kInvalidArgument, "token id {} is outside the vocabulary [0, {})", t, V);
+      return Error(StatusCode::kInvalidArgument, "token id {} is outside the vocabulary [0, {})", t,
+                   V);
     }
   }
   if (seq.length() + n > seq.max_context()) {

@@ -56,10 +56,10 @@ struct GenerateResult {
   std::vector<int32_t> tokens;  // the sampled tokens, an end-of-generation token excluded
   StopReason stop_reason = StopReason::kMaxTokens;
   int64_t n_prompt_tokens = 0;
-  int64_t n_decode_steps = 0;   // single-token forward calls (sampled tokens fed back)
-  double prefill_seconds = 0;   // running the prompt
-  double decode_seconds = 0;    // the decode steps
-  double sample_seconds = 0;    // choosing tokens, all steps
+  int64_t n_decode_steps = 0;  // single-token forward calls (sampled tokens fed back)
+  double prefill_seconds = 0;  // running the prompt
+  double decode_seconds = 0;   // the decode steps
+  double sample_seconds = 0;   // choosing tokens, all steps
 
   double prefill_tokens_per_second() const;
   double decode_tokens_per_second() const;

@@ -3,15 +3,15 @@
 // counts, and the errors for files whose tensors are missing, misshapen or mistyped.
 #include "engine/engine.h"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "engine/gguf.h"
 #include "engine/model_maker.h"
@@ -93,7 +93,8 @@ TEST_P(SequenceTest, PrefillEqualsSingleTokenDecodeSteps) {
   for (size_t i = 0; i < tokens.size(); ++i) {
     ASSERT_TRUE(engine_->Decode(*stepped, tokens[i], &one).ok());
     ASSERT_EQ(one.size(), static_cast<size_t>(V_));
-    EXPECT_LE(MaxAbsDiff(one.data(), all.data() + i * V_, V_), kSameComputation) << "position " << i;
+    EXPECT_LE(MaxAbsDiff(one.data(), all.data() + i * V_, V_), kSameComputation)
+        << "position " << i;
   }
   // Last-position logits of a prefill are the last row of the all-positions ones.
   auto last = engine_->NewSequence();
@@ -276,12 +277,14 @@ class BadTensorTest : public ::testing::Test {
 };
 
 TEST_F(BadTensorTest, TheUneditedCopyOpens) {
-  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/same.gguf", [](auto&) { return true; });
+  const std::string path =
+      CopyWithEdit(good_, testing::TempDir() + "/same.gguf", [](auto&) { return true; });
   EXPECT_NE(OpenOrDie(path), nullptr);
 }
 
 TEST_F(BadTensorTest, MissingTensorIsNamed) {
-  const std::string m = OpenError([](GgufTensorInfo& t) { return t.name != "blk.3.ffn_up_exps.weight"; });
+  const std::string m =
+      OpenError([](GgufTensorInfo& t) { return t.name != "blk.3.ffn_up_exps.weight"; });
   EXPECT_NE(m.find("tensor 'blk.3.ffn_up_exps.weight' is missing"), std::string::npos) << m;
 }
 
@@ -306,7 +309,8 @@ TEST_F(BadTensorTest, UnsupportedTypeIsNamed) {
     if (t.name == "blk.1.shortconv.in_proj.weight") t.type = DType::kQ5_0;
     return true;
   });
-  EXPECT_NE(m.find("tensor 'blk.1.shortconv.in_proj.weight' has type q5_0"), std::string::npos) << m;
+  EXPECT_NE(m.find("tensor 'blk.1.shortconv.in_proj.weight' has type q5_0"), std::string::npos)
+      << m;
 }
 
 TEST_F(BadTensorTest, AnUntiedOutputHeadIsUsed) {
@@ -314,8 +318,8 @@ TEST_F(BadTensorTest, AnUntiedOutputHeadIsUsed) {
   head.name = "output.weight";
   head.ne = {256, 512};
   head.type = DType::kF32;
-  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/head.gguf",
-                                        [](auto&) { return true; }, {head});
+  const std::string path =
+      CopyWithEdit(good_, testing::TempDir() + "/head.gguf", [](auto&) { return true; }, {head});
   auto engine = OpenOrDie(path);
   auto seq = engine->NewSequence();
   std::vector<float> logits;
@@ -325,14 +329,16 @@ TEST_F(BadTensorTest, AnUntiedOutputHeadIsUsed) {
   head.ne = {256, 500};
   const std::string m = OpenError([](auto&) { return true; }, {head});
   EXPECT_NE(m.find("tensor 'output.weight' has shape {256, 500}, expected {256, 512}"),
-            std::string::npos) << m;
+            std::string::npos)
+      << m;
 }
 
 TEST_F(BadTensorTest, FinalNormUnderItsOllamaNameIsAccepted) {
-  const std::string path = CopyWithEdit(good_, testing::TempDir() + "/alias.gguf", [](GgufTensorInfo& t) {
-    if (t.name == "token_embd_norm.weight") t.name = "output_norm.weight";
-    return true;
-  });
+  const std::string path =
+      CopyWithEdit(good_, testing::TempDir() + "/alias.gguf", [](GgufTensorInfo& t) {
+        if (t.name == "token_embd_norm.weight") t.name = "output_norm.weight";
+        return true;
+      });
   auto renamed = OpenOrDie(path);
   auto original = OpenOrDie(good_);
   std::vector<float> a, b;

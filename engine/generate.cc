@@ -60,8 +60,8 @@ class TextStream {
       Emit(text_.size());
       return false;
     }
-    const size_t held = std::max(StopPrefixSuffix(text_, options_.stop_strings),
-                                 IncompleteUtf8Tail(text_));
+    const size_t held =
+        std::max(StopPrefixSuffix(text_, options_.stop_strings), IncompleteUtf8Tail(text_));
     if (!Emit(text_.size() - held)) {
       *stopped_by_callback = true;
       return false;
@@ -92,11 +92,16 @@ class TextStream {
 
 std::string_view StopReasonName(StopReason reason) {
   switch (reason) {
-    case StopReason::kEndOfGeneration: return "eog";
-    case StopReason::kStopString: return "stop_string";
-    case StopReason::kMaxTokens: return "max_tokens";
-    case StopReason::kContextFull: return "context_full";
-    case StopReason::kCallback: return "callback";
+    case StopReason::kEndOfGeneration:
+      return "eog";
+    case StopReason::kStopString:
+      return "stop_string";
+    case StopReason::kMaxTokens:
+      return "max_tokens";
+    case StopReason::kContextFull:
+      return "context_full";
+    case StopReason::kCallback:
+      return "callback";
   }
   return "?";
 }
@@ -151,7 +156,8 @@ StatusOr<GenerateResult> Engine::Generate(Sequence& seq, std::span<const int32_t
     result.decode_seconds += SecondsSince(decode_start);
     ++result.n_decode_steps;
   }
-  if (result.stop_reason != StopReason::kStopString && result.stop_reason != StopReason::kCallback) {
+  if (result.stop_reason != StopReason::kStopString &&
+      result.stop_reason != StopReason::kCallback) {
     stream.Flush();
   }
   result.text = std::move(stream.text());

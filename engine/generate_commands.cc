@@ -1,5 +1,7 @@
 #include "engine/generate_commands.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,8 +9,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/cli.h"
 #include "engine/chat.h"
@@ -109,35 +109,46 @@ void RunGenerate(GenerateArgs& args) {
   };
   auto seq = engine->NewSequence();
   const GenerateResult r = ValueOrExit(engine->Generate(*seq, prompt, args.generate));
-  fmt::print("\nprefill: {} tokens, {:.2f} tokens/s; decode: {} tokens, {:.2f} tokens/s; stop: {}\n",
-             r.n_prompt_tokens, r.prefill_tokens_per_second(), r.n_decode_steps,
-             r.decode_tokens_per_second(), StopReasonName(r.stop_reason));
+  fmt::print(
+      "\nprefill: {} tokens, {:.2f} tokens/s; decode: {} tokens, {:.2f} tokens/s; stop: {}\n",
+      r.n_prompt_tokens, r.prefill_tokens_per_second(), r.n_decode_steps,
+      r.decode_tokens_per_second(), StopReasonName(r.stop_reason));
 }
 
 }  // namespace
 
 void AddGenerationCommands(CLI::App& app) {
   auto logits = std::make_shared<LogitsArgs>();
-  CLI::App* logits_cmd = app.add_subcommand("logits", "Next-token logits after the given token ids");
+  CLI::App* logits_cmd =
+      app.add_subcommand("logits", "Next-token logits after the given token ids");
   AddEngineFlags(logits_cmd, logits->engine);
-  logits_cmd->add_option("--tokens", logits->tokens, "Comma-separated token ids, e.g. 1,6,72")->required();
-  logits_cmd->add_flag("--all-positions", logits->all_positions, "Logits after every token, not only the last");
+  logits_cmd->add_option("--tokens", logits->tokens, "Comma-separated token ids, e.g. 1,6,72")
+      ->required();
+  logits_cmd->add_flag("--all-positions", logits->all_positions,
+                       "Logits after every token, not only the last");
   logits_cmd->add_flag("--json", logits->json, "Print {\"n_vocab\":V,\"logits\":[[...]]}");
   logits_cmd->callback([logits] { RunLogits(*logits); });
 
   auto gen = std::make_shared<GenerateArgs>();
   SamplerOptions& sampling = gen->generate.sampling;
-  CLI::App* gen_cmd = app.add_subcommand("generate", "Generate text from a prompt, streamed, then the speed");
+  CLI::App* gen_cmd =
+      app.add_subcommand("generate", "Generate text from a prompt, streamed, then the speed");
   AddEngineFlags(gen_cmd, gen->engine);
-  gen_cmd->add_option("-p,--prompt", gen->prompt, "Prompt text (special tokens like <|im_start|> are parsed)")->required();
+  gen_cmd
+      ->add_option("-p,--prompt", gen->prompt,
+                   "Prompt text (special tokens like <|im_start|> are parsed)")
+      ->required();
   gen_cmd->add_flag("--chat", gen->chat, "Wrap the prompt as one user turn of the chat template");
-  gen_cmd->add_option("-n,--n-predict", gen->generate.max_tokens, "Tokens to generate at most")->capture_default_str();
-  gen_cmd->add_option("--temp", sampling.temperature, "Temperature (0 = greedy)")->capture_default_str();
+  gen_cmd->add_option("-n,--n-predict", gen->generate.max_tokens, "Tokens to generate at most")
+      ->capture_default_str();
+  gen_cmd->add_option("--temp", sampling.temperature, "Temperature (0 = greedy)")
+      ->capture_default_str();
   gen_cmd->add_option("--seed", sampling.seed, "Sampling seed")->capture_default_str();
   gen_cmd->add_option("--top-k", sampling.top_k, "Top-k (0 = off)")->capture_default_str();
   gen_cmd->add_option("--top-p", sampling.top_p, "Top-p (1 = off)")->capture_default_str();
   gen_cmd->add_option("--min-p", sampling.min_p, "Min-p (0 = off)")->capture_default_str();
-  gen_cmd->add_option("--repeat-penalty", sampling.repeat_penalty, "Repetition penalty (1 = off)")->capture_default_str();
+  gen_cmd->add_option("--repeat-penalty", sampling.repeat_penalty, "Repetition penalty (1 = off)")
+      ->capture_default_str();
   gen_cmd->add_option("--stop", gen->generate.stop_strings, "Stop before this text (repeatable)");
   gen_cmd->add_flag("-q,--quiet", gen->quiet, "No loading progress");
   gen_cmd->callback([gen] { RunGenerate(*gen); });

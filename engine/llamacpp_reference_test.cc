@@ -1,16 +1,16 @@
 // The engine's logits against llama.cpp's on the shared reference files
 // (../shared/testdata/llamacpp: tiny models, 16- and 48-token sequences, llama.cpp's full
 // log-softmax at every position, computed on CPU with 1 thread and its default f16 KV cache).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
 #include "tests/test_support.h"
@@ -19,9 +19,9 @@ namespace lfm::engine {
 namespace {
 
 struct Reference {
-  std::string model;                           // path relative to testdata/
-  std::vector<int32_t> tokens;                 // [n]
-  std::vector<std::vector<double>> logprobs;   // [n][V]
+  std::string model;                          // path relative to testdata/
+  std::vector<int32_t> tokens;                // [n]
+  std::vector<std::vector<double>> logprobs;  // [n][V]
 };
 
 Reference LoadReference(const std::string& path) {
@@ -30,7 +30,8 @@ Reference LoadReference(const std::string& path) {
   Reference r;
   r.model = j.at("model").get<std::string>();
   r.tokens = j.at("tokens").get<std::vector<int32_t>>();
-  for (const auto& p : j.at("positions")) r.logprobs.push_back(p.at("logprobs").get<std::vector<double>>());
+  for (const auto& p : j.at("positions"))
+    r.logprobs.push_back(p.at("logprobs").get<std::vector<double>>());
   return r;
 }
 
@@ -122,10 +123,10 @@ bool Within(const Agreement& a, const Tolerance& t) {
 }
 
 std::string Describe(const Agreement& a) {
-  return fmt::format("max |d log-softmax| {:.3g}, median position {:.3g}, mean KL {:.2e}, "
-                     "top-1 mismatches {} (largest llama.cpp gap {:.3g})",
-                     a.max_abs_diff, a.median_position, a.mean_kl, a.top1_mismatches,
-                     a.worst_top1_gap);
+  return fmt::format(
+      "max |d log-softmax| {:.3g}, median position {:.3g}, mean KL {:.2e}, "
+      "top-1 mismatches {} (largest llama.cpp gap {:.3g})",
+      a.max_abs_diff, a.median_position, a.mean_kl, a.top1_mismatches, a.worst_top1_gap);
 }
 
 // The engine's logits after every one of `tokens`: [n, V].

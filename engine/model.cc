@@ -25,8 +25,8 @@ void BlockContext::Linear(const kernels::WeightView& w, const float* x, int64_t 
 
 void BlockContext::Moe(const kernels::MoeWeights& w, const float* x,
                        const kernels::MoeRouting& routing, float* out) const {
-  const bool supported = backend.Supports(w.gate.type) && backend.Supports(w.up.type) &&
-                         backend.Supports(w.down.type);
+  const bool supported =
+      backend.Supports(w.gate.type) && backend.Supports(w.up.type) && backend.Supports(w.down.type);
   (supported ? backend : fallback).Moe(w, x, routing, out);
 }
 

@@ -26,8 +26,9 @@ void Route(const float* logits, const float* bias, int n_experts, int k, int32_t
   std::vector<int32_t> order(n_experts);
   std::iota(order.begin(), order.end(), 0);
   // Highest biased score first; ties keep the lower expert id.
-  std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                    [&](int32_t a, int32_t b) { return biased[a] > biased[b] || (biased[a] == biased[b] && a < b); });
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+    return biased[a] > biased[b] || (biased[a] == biased[b] && a < b);
+  });
   double sum = 0;
   for (int j = 0; j < k; ++j) {
     experts[j] = order[j];
@@ -49,7 +50,8 @@ void MoeFfn(const BlockContext& ctx, const LayerWeights& w, const float* v, int6
   std::vector<int32_t> experts(n * k);  // [n, k]
   std::vector<float> weights(n * k);    // [n, k]
   for (int64_t t = 0; t < n; ++t) {
-    Route(logits.data() + t * E, w.expert_bias, E, k, experts.data() + t * k, weights.data() + t * k);
+    Route(logits.data() + t * E, w.expert_bias, E, k, experts.data() + t * k,
+          weights.data() + t * k);
   }
   for (int32_t e : experts) ++expert_tokens[e];
 

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "base/check.h"
 #include "engine/tensor_list.h"
 
 namespace lfm::engine {
@@ -17,8 +16,14 @@ constexpr const char* kOutputHead = "output.weight";           // untied output 
 
 bool IsSupportedMatrixType(DType type) {
   switch (type) {
-    case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
-    case DType::kQ4_0: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+    case DType::kQ8_0:
+    case DType::kQ4_0:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
       return true;
     default:
       return false;
@@ -69,35 +74,76 @@ void Assign(const GgufFile& file, const TensorSpec& spec, const GgufTensorInfo& 
   using S = TensorSlot;
   const WeightView m = Matrix(file, info);
   const float* f = Floats(file, info);
-  if (spec.layer < 0) {
-    if (spec.slot == S::kTokenEmbd) w.token_embd = m;
-    else if (spec.slot == S::kFinalNorm) w.final_norm = f;
-    else LFM_CHECK(false, "model-level tensor {} has no field", spec.name);
+  if (spec.slot == S::kTokenEmbd) {
+    w.token_embd = m;
+    return;
+  }
+  if (spec.slot == S::kFinalNorm) {
+    w.final_norm = f;
     return;
   }
   LayerWeights& l = w.layers[spec.layer];
   switch (spec.slot) {
-    case S::kAttnNorm: l.attn_norm = f; break;
-    case S::kFfnNorm: l.ffn_norm = f; break;
-    case S::kConvKernel: l.conv_kernel = f; break;
-    case S::kConvInProj: l.conv_in_proj = m; break;
-    case S::kConvOutProj: l.conv_out_proj = m; break;
-    case S::kAttnQ: l.attn_q = m; break;
-    case S::kAttnK: l.attn_k = m; break;
-    case S::kAttnV: l.attn_v = m; break;
-    case S::kAttnOutput: l.attn_output = m; break;
-    case S::kAttnQNorm: l.attn_q_norm = f; break;
-    case S::kAttnKNorm: l.attn_k_norm = f; break;
-    case S::kFfnGate: l.ffn_gate = m; break;
-    case S::kFfnUp: l.ffn_up = m; break;
-    case S::kFfnDown: l.ffn_down = m; break;
-    case S::kRouter: l.router = m; break;
-    case S::kExpertBias: l.expert_bias = f; break;
-    case S::kGateExps: l.experts.gate = m; break;
-    case S::kUpExps: l.experts.up = m; break;
-    case S::kDownExps: l.experts.down = m; break;
-    case S::kTokenEmbd: case S::kFinalNorm:
-      LFM_CHECK(false, "layer tensor {} in a model-level slot", spec.name);
+    case S::kAttnNorm:
+      l.attn_norm = f;
+      break;
+    case S::kFfnNorm:
+      l.ffn_norm = f;
+      break;
+    case S::kConvKernel:
+      l.conv_kernel = f;
+      break;
+    case S::kConvInProj:
+      l.conv_in_proj = m;
+      break;
+    case S::kConvOutProj:
+      l.conv_out_proj = m;
+      break;
+    case S::kAttnQ:
+      l.attn_q = m;
+      break;
+    case S::kAttnK:
+      l.attn_k = m;
+      break;
+    case S::kAttnV:
+      l.attn_v = m;
+      break;
+    case S::kAttnOutput:
+      l.attn_output = m;
+      break;
+    case S::kAttnQNorm:
+      l.attn_q_norm = f;
+      break;
+    case S::kAttnKNorm:
+      l.attn_k_norm = f;
+      break;
+    case S::kFfnGate:
+      l.ffn_gate = m;
+      break;
+    case S::kFfnUp:
+      l.ffn_up = m;
+      break;
+    case S::kFfnDown:
+      l.ffn_down = m;
+      break;
+    case S::kRouter:
+      l.router = m;
+      break;
+    case S::kExpertBias:
+      l.expert_bias = f;
+      break;
+    case S::kGateExps:
+      l.experts.gate = m;
+      break;
+    case S::kUpExps:
+      l.experts.up = m;
+      break;
+    case S::kDownExps:
+      l.experts.down = m;
+      break;
+    case S::kTokenEmbd:
+    case S::kFinalNorm:
+      break;  // model-level, bound above
   }
   if (c.is_moe(spec.layer)) {
     l.experts.n_experts = c.n_experts;

@@ -15,8 +15,14 @@ class ReferenceBackend : public Backend {
 
   bool Supports(DType type) const override {
     switch (type) {
-      case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
-      case DType::kQ4_0: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+      case DType::kF32:
+      case DType::kF16:
+      case DType::kBF16:
+      case DType::kQ8_0:
+      case DType::kQ4_0:
+      case DType::kQ4_K:
+      case DType::kQ5_K:
+      case DType::kQ6_K:
         return true;
       default:
         return false;
@@ -40,10 +46,10 @@ class ReferenceBackend : public Backend {
       }
       const int64_t n = static_cast<int64_t>(pairs_.size());
       if (n == 0) continue;
-      xs_.resize(n * D);     // [n, D]
-      gate_.resize(n * F);   // [n, F]
-      up_.resize(n * F);     // [n, F]
-      down_.resize(n * D);   // [n, D]
+      xs_.resize(n * D);    // [n, D]
+      gate_.resize(n * F);  // [n, F]
+      up_.resize(n * F);    // [n, F]
+      down_.resize(n * D);  // [n, D]
       for (int64_t i = 0; i < n; ++i) {
         const float* row = x + (pairs_[i] / r.n_used) * D;
         std::copy(row, row + D, xs_.data() + i * D);
@@ -53,7 +59,8 @@ class ReferenceBackend : public Backend {
       for (int64_t j = 0; j < n * F; ++j) gate_[j] = Silu(gate_[j]) * up_[j];
       LinearReference(w.Down(e), gate_.data(), n, down_.data(), pool_);
       for (int64_t i = 0; i < n; ++i) {
-        std::copy(down_.data() + i * D, down_.data() + (i + 1) * D, pair_out_.data() + pairs_[i] * D);
+        std::copy(down_.data() + i * D, down_.data() + (i + 1) * D,
+                  pair_out_.data() + pairs_[i] * D);
       }
     }
     for (int64_t t = 0; t < r.n_tokens; ++t) {
