@@ -242,13 +242,15 @@ ChartOutput GroupedBarChart(const char* id, const GroupedBars& data, ImVec2 size
   DrawValueAxis(dl, f, ticks, data.y_label);
   DrawCategoryLabels(dl, f, data.categories);
 
+  // Bars fill 80% of a group's slot, but no wider than a few characters, centered.
   const float slot = f.Width() / std::max<size_t>(1, n_cat);
-  const float bar = slot * 0.8f / std::max<size_t>(1, n_ser);
+  const float bar = std::min(slot * 0.8f / std::max<size_t>(1, n_ser), 4.5f * Em());
+  const float inset = (slot - bar * n_ser) / 2;
   for (size_t c = 0; c < n_cat; ++c) {
     for (size_t s = 0; s < n_ser; ++s) {
       const double v = data.values[s][c];
       if (!Finite(v)) continue;
-      const float x0 = f.plot_min.x + c * slot + slot * 0.1f + s * bar;
+      const float x0 = f.plot_min.x + c * slot + inset + s * bar;
       const ImVec2 column_min(x0, f.plot_min.y), column_max(x0 + bar, f.plot_max.y);
       const bool hovered = f.hovered && MouseIn(column_min, column_max);
       const ImU32 color = hovered ? Brighten(data.series[s].color) : data.series[s].color;
@@ -293,8 +295,9 @@ ChartOutput StackedBarChart(const char* id, const StackedBars& data, ImVec2 size
   DrawCategoryLabels(dl, f, data.categories);
 
   const float slot = f.Width() / std::max<size_t>(1, n_cat);
+  const float width = std::min(slot * 0.6f, 4.5f * Em());
   for (size_t c = 0; c < n_cat; ++c) {
-    const float x0 = f.plot_min.x + c * slot + slot * 0.2f, x1 = x0 + slot * 0.6f;
+    const float x0 = f.plot_min.x + c * slot + (slot - width) / 2, x1 = x0 + width;
     const double scale = data.as_percent && totals[c] > 0 ? 100 / totals[c] : 1;
     double base = 0;
     for (size_t s = 0; s < n_ser; ++s) {
