@@ -15,8 +15,7 @@
 #include "engine/model_info.h"
 #include "kernels/registry.h"
 #include "results/provenance.h"
-#include "results/statistics.h"
-#include "results/table.h"
+#include "results/report.h"
 
 namespace lfm::bench {
 namespace {
@@ -56,6 +55,15 @@ std::map<std::string, std::string> OpBackends(const engine::Engine& engine) {
   return ops;
 }
 
+// Mean seconds per repetition in each op.
+std::vector<results::OpTime> OpTimesOf(const engine::Engine& engine, int reps) {
+  std::vector<results::OpTime> ops;
+  for (int op = 0; op < engine::kNumOps; ++op) {
+    ops.push_back({std::string(engine::kOpNames[op]), engine.op_times().seconds[op] / reps});
+  }
+  return ops;
+}
+
 std::vector<results::ExpertLoad> ExpertLoadOf(const engine::Engine& engine) {
   std::vector<results::ExpertLoad> load;
   const auto& tokens = engine.expert_tokens();
@@ -91,6 +99,7 @@ Status RunConfiguration(const PerfOptions& o, const std::string& backend, int th
     LFM_ASSIGN_OR_RETURN(int64_t perf_id, store.AddPerfResult(row));
     for (int w = 0; w < o.warmup; ++w) LFM_RETURN_IF_ERROR(TimeOnce(*engine, test, rng).status());
     engine->ResetExpertLoad();
+    engine->ResetOpTimes();
     for (int rep = 0; rep < o.reps; ++rep) {
       if (Interrupted()) return Status(StatusCode::kCancelled, "interrupted");
       LFM_ASSIGN_OR_RETURN(double seconds, TimeOnce(*engine, test, rng, o.slowdown));
@@ -98,6 +107,7 @@ Status RunConfiguration(const PerfOptions& o, const std::string& backend, int th
       LFM_RETURN_IF_ERROR(store.AddPerfSample(perf_id, {rep, seconds, tokens / seconds}));
       if (progress) progress->Advance();
     }
+    LFM_RETURN_IF_ERROR(store.AddOpBreakdown(perf_id, OpTimesOf(*engine, o.reps)));
     LFM_RETURN_IF_ERROR(store.AddExpertLoad(perf_id, ExpertLoadOf(*engine)));
     LFM_RETURN_IF_ERROR(store.SetPeakRss(perf_id, results::PeakRssBytes()));
   }
@@ -172,29 +182,7 @@ StatusOr<int64_t> RunPerf(const PerfOptions& o, results::ResultStore& store) {
 StatusOr<std::string> PerfTable(results::ResultStore& store, int64_t run_id) {
   LFM_ASSIGN_OR_RETURN(results::RunRecord run, store.GetRun(run_id));
   LFM_ASSIGN_OR_RETURN(std::vector<results::PerfResult> rows, store.GetPerfResults(run_id));
-  results::Table table;
-  table.AddColumn("model");
-  table.AddColumn("size", results::Table::Align::kRight);
-  table.AddColumn("params", results::Table::Align::kRight);
-  table.AddColumn("backend");
-  table.AddColumn("threads", results::Table::Align::kRight);
-  table.AddColumn("test");
-  table.AddColumn("t/s", results::Table::Align::kRight);
-  for (const results::PerfResult& r : rows) {
-    const std::vector<double> tps = r.TokensPerSecond();
-    const std::string speed = tps.empty() ? "-"
-                                          : fmt::format("{:.2f} ± {:.2f}", results::Median(tps),
-                                                        results::StdDev(tps));
-    std::string backend = r.backend;
-    if (const std::string f = r.Fallbacks(); !f.empty()) backend += " (fallback " + f + ")";
-    const double mib = run.model.size_bytes / 1048576.0;
-    table.AddRow({run.model.name, mib >= 1024 ? fmt::format("{:.2f} GiB", mib / 1024) : fmt::format("{:.1f} MiB", mib),
-                  run.model.params >= 1e9 ? fmt::format("{:.2f} B", run.model.params / 1e9)
-                                          : fmt::format("{:.1f} M", run.model.params / 1e6),
-                  backend, std::to_string(r.threads),
-                  r.test, speed});
-  }
-  return table.ToText();
+  return results::PerfTable(run, rows).ToText();
 }
 
 StatusOr<std::string> PerfJsonLines(results::ResultStore& store, int64_t run_id) {
@@ -202,21 +190,11 @@ StatusOr<std::string> PerfJsonLines(results::ResultStore& store, int64_t run_id)
   LFM_ASSIGN_OR_RETURN(std::vector<results::PerfResult> rows, store.GetPerfResults(run_id));
   std::string out;
   for (const results::PerfResult& r : rows) {
-    const std::vector<double> tps = r.TokensPerSecond();
-    nlohmann::json j = {{"run_id", run_id},
-                        {"model", run.model.name},
-                        {"model_size", run.model.size_bytes},
-                        {"model_params", run.model.params},
-                        {"backend", r.backend},
-                        {"op_backends", r.op_backends},
-                        {"threads", r.threads},
-                        {"test", r.test},
-                        {"n_prompt", r.n_prompt},
-                        {"n_gen", r.n_gen},
-                        {"samples", tps},
-                        {"tokens_per_s_median", tps.empty() ? 0.0 : results::Median(tps)},
-                        {"tokens_per_s_sd", tps.empty() ? 0.0 : results::StdDev(tps)},
-                        {"peak_rss_bytes", r.peak_rss_bytes}};
+    nlohmann::json j = results::PerfRowJson(r);
+    j["run_id"] = run_id;
+    j["model"] = run.model.name;
+    j["model_size"] = run.model.size_bytes;
+    j["model_params"] = run.model.params;
     out += j.dump() + "\n";
   }
   return out;

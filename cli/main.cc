@@ -9,6 +9,7 @@
 #include "engine/generate_commands.h"
 #include "engine/model_commands.h"
 #include "engine/tokenize_command.h"
+#include "evals/datasets_commands.h"
 #include "evals/eval_commands.h"
 #include "kernels/registry.h"
 #include "lfm_build_info.h"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   lfm::bench::AddPerfCommand(app);
   lfm::bench::AddGateCommand(app);
   lfm::evals::AddEvalCommands(app);
+  lfm::evals::AddDatasetsCommands(app);
   lfm::results::AddResultsCommands(app);
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 
 #include "base/thread_pool.h"
 #include "engine/config.h"
+#include "engine/op_times.h"
 #include "engine/sequence.h"
 #include "engine/weights.h"
 #include "kernels/backend.h"
@@ -20,6 +21,7 @@ struct BlockContext {
   kernels::Backend& backend;
   kernels::Backend& fallback;
   ThreadPool& pool;
+  OpTimes* times;  // where block time is added (router and experts are timed inside MoeFfn)
 
   // y = W · x per token. x: [n_tokens, w.cols], y: [n_tokens, w.rows].
   void Linear(const kernels::WeightView& w, const float* x, int64_t n_tokens, float* y) const;

@@ -132,4 +132,8 @@ const std::vector<std::vector<int64_t>>& Engine::expert_tokens() const {
 
 void Engine::ResetExpertLoad() { model_->ResetExpertLoad(); }
 
+const OpTimes& Engine::op_times() const { return model_->op_times(); }
+
+void Engine::ResetOpTimes() { model_->ResetOpTimes(); }
+
 }  // namespace lfm::engine

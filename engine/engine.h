@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "base/thread_pool.h"
 #include "engine/config.h"
+#include "engine/op_times.h"
 #include "engine/sampler.h"
 #include "engine/sequence.h"
 #include "engine/tokenizer.h"
@@ -102,6 +103,10 @@ class Engine {
   // (empty for dense layers).
   const std::vector<std::vector<int64_t>>& expert_tokens() const;
   void ResetExpertLoad();
+
+  // Forward-pass wall time by op (op_times.h) since Open or ResetOpTimes.
+  const OpTimes& op_times() const;
+  void ResetOpTimes();
 
  private:
   Engine() = default;

@@ -1,5 +1,7 @@
 #include "engine/model.h"
 
+#include <chrono>
+
 #include "base/check.h"
 #include "engine/blocks.h"
 #include "kernels/ops.h"
@@ -14,6 +16,13 @@ void RmsNormRows(const float* x, const float* weight, int64_t n, int64_t D, floa
 
 void AddTo(float* h, const float* y, int64_t count) {
   for (int64_t j = 0; j < count; ++j) h[j] += y[j];
+}
+
+// Seconds in every op but kOther.
+double NamedSeconds(const OpTimes& t) {
+  double sum = 0;
+  for (int op = 0; op < kNumOps; ++op) sum += op == static_cast<int>(Op::kOther) ? 0 : t.seconds[op];
+  return sum;
 }
 
 }  // namespace
@@ -48,7 +57,9 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
   const int64_t n = static_cast<int64_t>(tokens.size()), D = config_.d_model;
   const float eps = config_.norm_eps;
   LFM_CHECK(n > 0 && seq.length() + n <= seq.max_context(), "{} tokens after {}", n, seq.length());
-  const BlockContext ctx{config_, backend_, fallback_, pool_};
+  const BlockContext ctx{config_, backend_, fallback_, pool_, &op_times_};
+  const double named_before = NamedSeconds(op_times_);
+  const auto start = std::chrono::steady_clock::now();
 
   std::vector<float> h(n * D);  // [n, D] residual stream
   for (int64_t i = 0; i < n; ++i) {
@@ -62,8 +73,10 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
 
     RmsNormRows(h.data(), w.attn_norm, n, D, eps, normed.data());
     if (config_.layer_kind(l) == LayerKind::kConv) {
+      OpTimer timer(&op_times_, Op::kConv);
       ConvBlock(ctx, w, state.conv, normed.data(), n, block_out.data());
     } else {
+      OpTimer timer(&op_times_, Op::kAttention);
       AttentionBlock(ctx, w, state, seq.length(), normed.data(), n, block_out.data());
     }
     AddTo(h.data(), block_out.data(), n * D);
@@ -72,6 +85,7 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
     if (config_.is_moe(l)) {
       MoeFfn(ctx, w, normed.data(), n, block_out.data(), expert_tokens_[l].data());
     } else {
+      OpTimer timer(&op_times_, Op::kDenseFfn);
       DenseFfn(ctx, w, normed.data(), n, block_out.data());
     }
     AddTo(h.data(), block_out.data(), n * D);
@@ -81,7 +95,13 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
   // Final norm and output head, for every token or only the last.
   const int64_t first = all_positions ? 0 : n - 1;
   RmsNormRows(h.data() + first * D, weights_.final_norm, n - first, D, eps, normed.data());
-  ctx.Linear(weights_.output, normed.data(), n - first, logits);
+  {
+    OpTimer timer(&op_times_, Op::kOutputHead);
+    ctx.Linear(weights_.output, normed.data(), n - first, logits);
+  }
+  // Everything not inside a named op: embedding, norms, residual adds.
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  op_times_[Op::kOther] += total - (NamedSeconds(op_times_) - named_before);
 }
 
 }  // namespace lfm::engine

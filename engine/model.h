@@ -9,6 +9,7 @@
 
 #include "base/thread_pool.h"
 #include "engine/config.h"
+#include "engine/op_times.h"
 #include "engine/sequence.h"
 #include "engine/weights.h"
 #include "kernels/backend.h"
@@ -32,6 +33,10 @@ class Lfm2Model {
   const std::vector<std::vector<int64_t>>& expert_tokens() const { return expert_tokens_; }
   void ResetExpertLoad();
 
+  // Forward-pass time by op since construction or ResetOpTimes.
+  const OpTimes& op_times() const { return op_times_; }
+  void ResetOpTimes() { op_times_.Reset(); }
+
  private:
   const Lfm2Config& config_;
   const Lfm2Weights& weights_;
@@ -39,6 +44,7 @@ class Lfm2Model {
   kernels::Backend& fallback_;
   ThreadPool& pool_;
   std::vector<std::vector<int64_t>> expert_tokens_;
+  OpTimes op_times_;
 };
 
 }  // namespace lfm::engine

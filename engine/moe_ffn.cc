@@ -45,16 +45,18 @@ void MoeFfn(const BlockContext& ctx, const LayerWeights& w, const float* v, int6
             int64_t* expert_tokens) {
   const int E = ctx.config.n_experts, k = ctx.config.n_experts_used;
   std::vector<float> logits(n * E);  // [n, E]
-  ctx.Linear(w.router, v, n, logits.data());
-
   std::vector<int32_t> experts(n * k);  // [n, k]
   std::vector<float> weights(n * k);    // [n, k]
-  for (int64_t t = 0; t < n; ++t) {
-    Route(logits.data() + t * E, w.expert_bias, E, k, experts.data() + t * k,
-          weights.data() + t * k);
+  {
+    OpTimer timer(ctx.times, Op::kRouter);
+    ctx.Linear(w.router, v, n, logits.data());
+    for (int64_t t = 0; t < n; ++t) {
+      Route(logits.data() + t * E, w.expert_bias, E, k, experts.data() + t * k,
+            weights.data() + t * k);
+    }
+    for (int32_t e : experts) ++expert_tokens[e];
   }
-  for (int32_t e : experts) ++expert_tokens[e];
-
+  OpTimer timer(ctx.times, Op::kExperts);
   const kernels::MoeRouting routing{n, k, experts.data(), weights.data()};
   ctx.Moe(w.experts, v, routing, out);
 }

@@ -1,5 +1,6 @@
 #include "evals/eval_commands.h"
 
+#include "evals/run_command.h"
 #include "evals/score_command.h"
 
 namespace lfm::evals {
@@ -7,6 +8,7 @@ namespace lfm::evals {
 void AddEvalCommands(CLI::App& app) {
   CLI::App* eval = app.add_subcommand("eval", "Run and score benchmark evaluations");
   eval->require_subcommand(1);
+  AddEvalRunCommand(*eval);
   AddEvalScoreCommand(*eval);
 }
 

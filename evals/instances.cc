@@ -136,7 +136,8 @@ StatusOr<Instance> BuildOne(const TaskSpec& task, const json& doc, int64_t doc_i
       inst.rolling = RollingRequest{inst.target};
       break;
     case OutputType::kGenerateUntil:
-      inst.generation = MakeGeneration(task.generation, inst.prompt, options.fewshot_seed);
+      inst.generation = MakeGeneration(WithGenKwargs(task.generation, options.gen_kwargs), inst.prompt,
+                                       options.fewshot_seed);
       break;
   }
   return inst;

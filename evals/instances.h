@@ -38,6 +38,8 @@ struct InstanceOptions {
   std::optional<int> limit;        // evaluate only the first N test documents
   std::optional<int> num_fewshot;  // overrides the spec's num_fewshot
   uint64_t fewshot_seed = 1234;    // lm-eval's fewshot_random_seed
+  // Generation settings that replace every generate_until task's (ParseGenKwargs); {} = none.
+  nlohmann::json gen_kwargs = nlohmann::json::object();
   // Render prompts with the model's chat template: the description as the system turn, the
   // few-shot block and the document as one user turn (lm-eval --apply_chat_template without
   // --fewshot_as_multiturn); multiple-choice continuations lose the target delimiter, as in

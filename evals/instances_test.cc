@@ -85,6 +85,9 @@ TEST(InstancesTest, Gsm8kExemplarsFollowTheSeededSampler) {
   ASSERT_TRUE(built->instances[1].generation.has_value());
   EXPECT_EQ(built->instances[1].generation->until, task.generation.until);
   EXPECT_EQ(built->instances[1].generation->max_tokens, 256);
+  options.gen_kwargs = {{"max_gen_toks", 7}};
+  EXPECT_EQ(BuildInstances(task, cache, options)->instances[0].generation->max_tokens, 7);
+  options.gen_kwargs = nlohmann::json::object();
   // --num_fewshot 0: just the question.
   options.num_fewshot = 0;
   auto zero = BuildInstances(task, cache, options);

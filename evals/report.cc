@@ -153,6 +153,7 @@ json ResultsJson(const RunResult& result, const TaskRegistry& registry, const Re
       {"bootstrap_iters", o.bootstrap_iters},
       {"fewshot_seed", o.seed},
       {"apply_chat_template", o.chat},
+      {"gen_kwargs", o.gen_kwargs},
       {"fewshot_as_multiturn", false},
   };
   out["git_hash"] = context.run.build.git_commit;

@@ -33,7 +33,7 @@ json TaskSettings(const PreparedTask& t, const RunnerOptions& options) {
                    {"original_docs", t.data.original_docs}};
   settings["limit"] = options.limit ? json(*options.limit) : json(nullptr);
   if (t.spec->output_type == OutputType::kGenerateUntil) {
-    const GenerationSpec& g = t.spec->generation;
+    const GenerationSpec g = WithGenKwargs(t.spec->generation, options.gen_kwargs);
     settings["generation"] = {{"until", g.until},         {"max_gen_toks", g.max_gen_toks},
                               {"do_sample", g.do_sample}, {"temperature", g.temperature},
                               {"top_p", g.top_p},         {"top_k", g.top_k},
@@ -193,6 +193,7 @@ std::string ResumeKey(const TaskRegistry& registry, const std::vector<std::strin
       {"num_fewshot", options.num_fewshot ? json(*options.num_fewshot) : json(nullptr)},
       {"chat", options.chat},
       {"seed", options.seed},
+      {"gen_kwargs", options.gen_kwargs},
   };
   return results::Sha256Hex(key.dump());
 }
@@ -205,6 +206,7 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
   instance_options.limit = options.limit;
   instance_options.num_fewshot = options.num_fewshot;
   instance_options.fewshot_seed = options.seed;
+  instance_options.gen_kwargs = options.gen_kwargs;
   instance_options.chat_model = options.chat ? &model : nullptr;
   std::vector<PreparedTask> tasks;
   for (const std::string& name : leaves) {

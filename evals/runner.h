@@ -30,6 +30,9 @@ struct RunnerOptions {
   std::optional<int> num_fewshot;  // overrides every task's num_fewshot
   bool chat = false;               // apply the model's chat template (instances.h)
   uint64_t seed = 1234;            // few-shot sampler seed (lm-eval's fewshot_random_seed)
+  // lm-eval's --gen_kwargs: generation settings replacing every generate_until task's
+  // (ParseGenKwargs in task_spec.h); part of the resume key.
+  nlohmann::json gen_kwargs = nlohmann::json::object();
   int batch_size = 8;              // documents per model call
   int bootstrap_iters = 100000;    // lm-eval's --bootstrap_iters (standard errors of non-means)
   bool show_progress = true;

@@ -184,6 +184,47 @@ StatusOr<GenerationSpec> ParseGeneration(const Fields& f) {
   return g;
 }
 
+}  // namespace
+
+StatusOr<json> ParseGenKwargs(const std::string& text) {
+  json out = json::object();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      return Error(StatusCode::kInvalidArgument, "--gen-kwargs: '{}' is not key=value", item);
+    }
+    // Values are typed as YAML plain scalars are: 32, 0.7, true, text.
+    try {
+      out[item.substr(0, eq)] = YamlToJson(YAML::Load(item.substr(eq + 1)));
+    } catch (const YAML::Exception&) {
+      return Error(StatusCode::kInvalidArgument, "--gen-kwargs: cannot read the value of '{}'", item);
+    }
+  }
+  // Checks keys and types the way a spec's generation_kwargs is checked.
+  Fields f(out, "--gen-kwargs");
+  LFM_RETURN_IF_ERROR(f.CheckKeys({"max_gen_toks", "do_sample", "temperature", "top_p", "top_k", "min_p"}));
+  LFM_RETURN_IF_ERROR(ParseGeneration(f).status());
+  return out;
+}
+
+GenerationSpec WithGenKwargs(GenerationSpec g, const json& overrides) {
+  if (overrides.contains("max_gen_toks")) g.max_gen_toks = overrides["max_gen_toks"].get<int>();
+  if (overrides.contains("do_sample")) g.do_sample = overrides["do_sample"].get<bool>();
+  if (overrides.contains("temperature")) g.temperature = overrides["temperature"].get<double>();
+  if (overrides.contains("top_p")) g.top_p = overrides["top_p"].get<double>();
+  if (overrides.contains("top_k")) g.top_k = overrides["top_k"].get<int>();
+  if (overrides.contains("min_p")) g.min_p = overrides["min_p"].get<double>();
+  return g;
+}
+
+namespace {
+
 StatusOr<FewshotSpec> ParseFewshot(const Fields& f) {
   LFM_RETURN_IF_ERROR(f.CheckKeys({"sampler", "samples", "doc_to_text", "doc_to_target"}));
   FewshotSpec s;

@@ -63,6 +63,13 @@ struct GenerationSpec {
   double min_p = 0.0;
 };
 
+// lm-eval's --gen_kwargs: "max_gen_toks=32,temperature=0.7,do_sample=true" as a JSON object
+// with typed values. kInvalidArgument naming an unknown key (until is not overridable) or a value
+// of the wrong type.
+StatusOr<nlohmann::json> ParseGenKwargs(const std::string& text);
+// `base` with the keys of `overrides` (from ParseGenKwargs) replaced.
+GenerationSpec WithGenKwargs(GenerationSpec base, const nlohmann::json& overrides);
+
 // A filter_list entry: a named chain whose steps the scoring library builds (FilterChain::Make).
 struct FilterSpec {
   std::string name;

@@ -123,6 +123,23 @@ TEST(TaskSpecTest, LoaderErrorsNameFileAndField) {
   EXPECT_EQ(LoadError({{"t.yaml", "task: [unclosed\n"}}).rfind("t.yaml:2:1: YAML error: ", 0), 0u);
 }
 
+TEST(TaskSpecTest, GenKwargsOverrideGenerationSettings) {
+  auto kwargs = ParseGenKwargs("max_gen_toks=32,temperature=0.5,do_sample=true");
+  ASSERT_TRUE(kwargs.ok()) << kwargs.status().message();
+  const GenerationSpec g = WithGenKwargs(GenerationSpec{{"Q:"}, 256}, *kwargs);
+  EXPECT_EQ(g.max_gen_toks, 32);
+  EXPECT_EQ(g.temperature, 0.5);
+  EXPECT_TRUE(g.do_sample);
+  EXPECT_EQ(g.until, std::vector<std::string>{"Q:"});
+  EXPECT_EQ(ParseGenKwargs("")->size(), 0u);
+  EXPECT_EQ(ParseGenKwargs("max_gen_tokens=3").status().message(),
+            "--gen-kwargs: unknown key 'max_gen_tokens' (did you mean 'max_gen_toks'?)");
+  EXPECT_EQ(ParseGenKwargs("max_gen_toks=many").status().message(),
+            "--gen-kwargs: 'max_gen_toks' must be an integer, got \"many\"");
+  EXPECT_EQ(ParseGenKwargs("temperature").status().message(),
+            "--gen-kwargs: 'temperature' is not key=value");
+}
+
 TEST(TaskSpecTest, IncludesMergeAndFail) {
   const std::string base =
       "dataset: {test: {file: t/test.jsonl}}\n"

@@ -1,6 +1,8 @@
 // Compare view: two runs side by side, provenance first (differences highlighted), then matching
 // perf rows with the candidate/baseline ratio colored by the regression gate's stored verdict,
 // then eval scores.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "gui/views.h"
@@ -13,7 +15,7 @@ const ImVec4 kDiffer(1, 0.8f, 0.35f, 1);
 
 void RunCombo(const char* label, const Snapshot& snap, int64_t& id) {
   const results::RunRecord* current = snap.FindRun(id);
-  ImGui::SetNextItemWidth(26 * ImGui::GetFontSize());
+  ImGui::SetNextItemWidth(std::min(26 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x * 0.3f));
   if (!ImGui::BeginCombo(label, current ? RunLabel(*current).c_str() : "(none)")) return;
   for (const auto& run : snap.runs) {
     if (ImGui::Selectable(RunLabel(run).c_str(), run.id == id)) id = run.id;

@@ -21,13 +21,18 @@ using testing::RandomWeights;
 // NMSE thresholds. `cpu` runs the reference's integer block math and differs only in float
 // summation order (~1e-7 relative per output, NMSE ~1e-13), except that the MoE hidden layer
 // is re-quantized to 8 bits between matrices, where a last-bit difference can flip a rounding
-// by one step (measured NMSE up to ~4e-8): 1e-6 leaves margin yet catches any real error. f32-GEMM backends skip the reference's rounding of activations to 8 bits (a
-// relative error of ~0.4% per activation, NMSE ~1e-5 on outputs); 5e-4 is ggml's threshold for
-// mul_mat_id in test-backend-ops.
-double Threshold(const std::string& backend) {
-  static const std::map<std::string, double> thresholds = {{"cpu", 1e-6}};
-  const auto it = thresholds.find(backend);
-  return it != thresholds.end() ? it->second : 5e-4;
+// by one step (measured NMSE up to ~4e-8): 1e-6 leaves margin yet catches any real error.
+// f32-GEMM backends skip the reference's rounding of activations to 8 bits (a relative error of
+// ~0.4% per activation, NMSE ~1e-5 on outputs); 5e-4 is ggml's threshold for mul_mat_id in
+// test-backend-ops. `onednn` on a CPU without bf16 or VNNI runs s8 weights with 7-bit per-row
+// scales against u8 per-token activations: per matrix that is a weight noise of
+// (3σ/63)²/12 ≈ 1.9e-4 plus an activation noise of (6σ/255)²/12 ≈ 4.6e-5, and the MoE chains
+// two such products through the SiLU gate, measured 7e-4..1.1e-3; 3e-3 covers that while a
+// one output off by a tenth of the vector's norm (NMSE 1e-2, PerturbedOutputIsCaught) fails.
+double Threshold(const std::string& backend, bool moe) {
+  if (backend == "cpu") return 1e-6;
+  if (backend == "onednn" && moe) return 3e-3;
+  return 5e-4;
 }
 
 std::vector<std::string> BackendsUnderTest() {
@@ -70,7 +75,7 @@ TEST_P(BackendTest, LinearMatchesReference) {
       std::vector<float> y(n * rows), ref(n * rows);
       backend_->Linear(view, x.data(), n, y.data());
       reference_->Linear(view, x.data(), n, ref.data());
-      EXPECT_LT(Nmse(y.data(), ref.data(), n * rows), Threshold(GetParam()))
+      EXPECT_LT(Nmse(y.data(), ref.data(), n * rows), Threshold(GetParam(), false))
           << DTypeName(type) << " tokens=" << n;
     }
   }
@@ -133,7 +138,7 @@ TEST_P(BackendTest, MoeMatchesReference) {
         std::vector<float> y(n * D, 99.0f), ref(n * D);
         backend_->Moe(w, x.data(), r, y.data());
         reference_->Moe(w, x.data(), r, ref.data());
-        EXPECT_LT(Nmse(y.data(), ref.data(), n * D), Threshold(GetParam()))
+        EXPECT_LT(Nmse(y.data(), ref.data(), n * D), Threshold(GetParam(), true))
             << DTypeName(type) << " " << rc.name << " tokens=" << n;
       }
     }
@@ -151,10 +156,11 @@ TEST_P(BackendTest, PerturbedOutputIsCaught) {
   std::vector<float> y(rows), ref(rows);
   backend_->Linear(view, x.data(), 1, y.data());
   reference_->Linear(view, x.data(), 1, ref.data());
-  ASSERT_LT(Nmse(y.data(), ref.data(), rows), Threshold(GetParam()));
+  ASSERT_LT(Nmse(y.data(), ref.data(), rows), Threshold(GetParam(), false));
   const double rms = std::sqrt(std::inner_product(ref.begin(), ref.end(), ref.begin(), 0.0) / rows);
   y[17] += static_cast<float>(0.1 * rms * std::sqrt(static_cast<double>(rows)));
-  EXPECT_GT(Nmse(y.data(), ref.data(), rows), Threshold(GetParam()));
+  EXPECT_GT(Nmse(y.data(), ref.data(), rows), Threshold(GetParam(), false));
+  EXPECT_GT(Nmse(y.data(), ref.data(), rows), Threshold(GetParam(), true));
 }
 
 INSTANTIATE_TEST_SUITE_P(Compiled, BackendTest, ::testing::ValuesIn(BackendsUnderTest()),

@@ -27,6 +27,15 @@ for r in rows:
 PY
 "$bin" perf -m tiny.gguf --backend cpu --pp 16 --tg 8 --reps 2 -t 1 --db p.db | grep -q "cpu .* pp16" \
   || fail "perf table"
+python3 - <<'PY' || fail "op breakdown / expert load not stored"
+import sqlite3
+db = sqlite3.connect("p.db")
+ops = dict(db.execute("select op, sum(seconds) from perf_op_times group by op"))
+assert set(ops) == {"conv", "attention", "router", "experts", "dense_ffn", "output_head", "other"}, ops
+assert all(v >= 0 for v in ops.values()) and ops["experts"] > 0, ops
+layers, = db.execute("select count(distinct layer) from expert_load").fetchone()
+assert layers == 4, layers  # tiny: 6 layers, the first 2 dense
+PY
 
 # 2. Stored-run gate: the same build twice passes with a wide tolerance; a 2x injected slowdown
 #    fails at 20% (5 samples each, fully separated: exact Mann-Whitney p = 0.008).
