@@ -25,7 +25,7 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 
 ThreadPool::~ThreadPool() {
   stop_.store(true);
-  generation_.fetch_add(1);
+  generation_.fetch_add(2);  // a change every worker sees, keeping the parity
   generation_.notify_all();
   for (auto& worker : workers_) worker.join();
 }
@@ -36,12 +36,19 @@ void ThreadPool::DoTasks(int thread) {
   t_inside_pool_task = false;
 }
 
+// Generations are odd while a job is open and even once its caller has closed it. A worker
+// joins an open job by counting itself in `active_workers_` and re-checking that the job is
+// still open; the caller closes the job once every task is claimed and waits only for workers
+// that joined. A worker the OS has descheduled before joining therefore never delays a Run
+// (on a busy machine that wait used to cost whole time slices per call), and seq_cst on both
+// sides (count in, then check the generation; close, then check the count) means a late worker
+// either is waited for or sees the job closed.
 void ThreadPool::WorkerLoop(int thread) {
   uint32_t seen = 0;
   while (true) {
     int spins = 0;
     uint32_t current;
-    while ((current = generation_.load(std::memory_order_acquire)) == seen) {
+    while ((current = generation_.load()) == seen) {
       if (++spins < kSpinIterations) {
         CpuRelax();
       } else {
@@ -50,8 +57,10 @@ void ThreadPool::WorkerLoop(int thread) {
     }
     seen = current;
     if (stop_.load()) return;
-    DoTasks(thread);
-    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) busy_workers_.notify_one();
+    if (current % 2 == 0) continue;  // the job closed before this worker woke
+    active_workers_.fetch_add(1);
+    if (generation_.load() == current) DoTasks(thread);
+    if (active_workers_.fetch_sub(1) == 1) active_workers_.notify_one();
   }
 }
 
@@ -64,18 +73,16 @@ void ThreadPool::Run(int64_t num_tasks, const std::function<void(int64_t, int)>&
   job_ = &fn;
   job_tasks_ = num_tasks;
   next_task_.store(0);
-  busy_workers_.store(static_cast<int>(workers_.size()));
-  generation_.fetch_add(1, std::memory_order_release);
+  generation_.fetch_add(1);  // odd: open
   generation_.notify_all();
   DoTasks(0);
-  // Spin while the workers are likely still running, then sleep: on an oversubscribed machine
-  // a descheduled worker must not cost the caller its whole time slice.
+  generation_.fetch_add(1);  // even: closed; tasks still running belong to joined workers
   int spins = 0;
-  for (int busy; (busy = busy_workers_.load(std::memory_order_acquire)) != 0;) {
+  for (int active; (active = active_workers_.load()) != 0;) {
     if (++spins < kSpinIterations) {
       CpuRelax();
     } else {
-      busy_workers_.wait(busy);
+      active_workers_.wait(active);
     }
   }
   job_ = nullptr;

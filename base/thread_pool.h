@@ -38,8 +38,8 @@ class ThreadPool {
   const std::function<void(int64_t, int)>* job_ = nullptr;
   int64_t job_tasks_ = 0;
   std::atomic<int64_t> next_task_{0};
-  std::atomic<uint32_t> generation_{0};  // bumped once per Run; workers wait on it
-  std::atomic<int> busy_workers_{0};     // workers still inside the current Run
+  std::atomic<uint32_t> generation_{0};  // odd while a Run's job is open (thread_pool.cc)
+  std::atomic<int> active_workers_{0};   // workers that joined the current job
   std::atomic<bool> stop_{false};
 };
 

@@ -31,24 +31,6 @@ extern "C" void OnInterrupt(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-struct RunArgs {
-  engine::EngineOptions engine;
-  std::vector<std::string> tasks;
-  int limit = 0;
-  int num_fewshot = -1;
-  bool chat = false;
-  std::string db = results::kDefaultDbPath;
-  std::string data_dir;
-  std::string tasks_dir;
-  std::string output;
-  uint64_t seed = 1234;
-  std::string gen_kwargs;
-  int batch_size = 8;
-  int bootstrap_iters = 100000;
-  std::string tag;
-  bool no_prefix_reuse = false;
-  bool quiet = false;
-};
 
 void WriteJsonAtomically(const std::string& path, const nlohmann::json& j) {
   namespace fs = std::filesystem;
@@ -64,7 +46,9 @@ void WriteJsonAtomically(const std::string& path, const nlohmann::json& j) {
   if (ec) FailCommand(fmt::format("{}: cannot rename to {}: {}", tmp, path, ec.message()));
 }
 
-void RunEvalCommand(RunArgs& args) {
+}  // namespace
+
+void RunEvalCommand(EvalRunArgs& args) {
   const auto started = std::chrono::steady_clock::now();
   // Cheap checks first: task names and data, before a multi-gigabyte model is loaded.
   TaskRegistry registry = ValueOrExit(args.tasks_dir.empty() ? TaskRegistry::LoadBuiltin()
@@ -142,10 +126,8 @@ void RunEvalCommand(RunArgs& args) {
   }
 }
 
-}  // namespace
-
 void AddEvalRunCommand(CLI::App& eval_group) {
-  auto args = std::make_shared<RunArgs>();
+  auto args = std::make_shared<EvalRunArgs>();
   CLI::App* cmd = eval_group.add_subcommand(
       "run", "Evaluate a model on benchmark tasks (resumable; every sample is stored as it finishes)");
   cmd->add_option("-m,--model", args->engine.model_path, "GGUF model file")->required();

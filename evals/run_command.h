@@ -3,9 +3,40 @@
 // same command resumes, Ctrl-C stops cleanly.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
+#include "engine/engine.h"
+#include "results/result_store.h"
+
 namespace lfm::evals {
+
+// The options of `eval run`, one field per flag.
+struct EvalRunArgs {
+  engine::EngineOptions engine;
+  std::vector<std::string> tasks;
+  int limit = 0;         // 0: every document
+  int num_fewshot = -1;  // -1: each task's own
+  bool chat = false;
+  std::string db = results::kDefaultDbPath;
+  std::string data_dir;
+  std::string tasks_dir;
+  std::string output;
+  uint64_t seed = 1234;
+  std::string gen_kwargs;
+  int batch_size = 8;
+  int bootstrap_iters = 100000;
+  std::string tag;
+  bool no_prefix_reuse = false;
+  bool quiet = false;
+};
+
+// Runs `eval run` and prints its results table; exits the command (FailCommand) on an error or
+// Ctrl-C, with every finished sample stored.
+void RunEvalCommand(EvalRunArgs& args);
 
 // Adds the `run` subcommand to the `eval` command group.
 void AddEvalRunCommand(CLI::App& eval_group);
