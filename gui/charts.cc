@@ -97,11 +97,17 @@ void DrawCategoryLabels(ImDrawList* dl, const Frame& f, const std::vector<std::s
   const float slot = f.Width() / std::max<size_t>(1, labels.size());
   for (size_t i = 0; i < labels.size(); i += step) {
     const float center = f.plot_min.x + (i + 0.5f) * slot;
-    const ImVec2 ts = ImGui::CalcTextSize(labels[i].c_str());
-    const float half = std::min(ts.x / 2, slot * step / 2);
     const ImVec4 clip(center - slot * step / 2, f.plot_max.y, center + slot * step / 2, f.max.y);
-    dl->AddText(nullptr, 0, ImVec2(center - half, f.plot_max.y + 0.25f * Em()), kTextColor,
-                labels[i].c_str(), nullptr, 0, &clip);
+    // Each line centered under its slot (a line wider than the slot starts at its left edge).
+    float y = f.plot_max.y + 0.25f * Em();
+    for (size_t begin = 0; begin <= labels[i].size();) {
+      const size_t end = std::min(labels[i].find('\n', begin), labels[i].size());
+      const char* text = labels[i].c_str();
+      const float half = std::min(ImGui::CalcTextSize(text + begin, text + end).x / 2, slot * step / 2);
+      dl->AddText(nullptr, 0, ImVec2(center - half, y), kTextColor, text + begin, text + end, 0, &clip);
+      y += ImGui::GetTextLineHeight();
+      begin = end + 1;
+    }
   }
 }
 

@@ -33,7 +33,9 @@ void ProvenanceTable(const results::RunRecord* a, const results::RunRecord* b) {
       {"device", [](const results::RunRecord& r) { return DeviceLabel(r); }},
       {"ISA", [](const results::RunRecord& r) { return r.device.isa_flags; }},
       {"OS", [](const results::RunRecord& r) { return r.device.os; }},
-      {"model", [](const results::RunRecord& r) { return r.model.name + " (" + r.model.quant + ")"; }},
+      {"model", [](const results::RunRecord& r) {
+         return r.model.quant.empty() ? r.model.name : r.model.name + " (" + r.model.quant + ")";
+       }},
       {"model hash", [](const results::RunRecord& r) { return r.model.hash.substr(0, 16); }},
       {"backend / threads", [](const results::RunRecord& r) { return r.backend + " / " + r.threads; }},
   };

@@ -1,7 +1,9 @@
 // End-to-end tests of `lfmbench dashboard --screenshot` in a real window: the test starts its own
 // Xvfb (Mesa renders OpenGL 3.3 in software), runs the binary for every view on a database of
 // realistic runs, and checks the PNG (size, not blank, chart colors present) and the
-// --dump-state report; then the three error cases (missing file, newer schema, no runs).
+// --dump-state report; then the three error cases (missing file, newer schema, no runs); then
+// every view again on a database written by real `lfmbench perf`, `gate` and `eval run` on a
+// tiny model, with the expected counts read from that database.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,7 +93,8 @@ struct Png {
     const unsigned char r = color >> IM_COL32_R_SHIFT & 255, g = color >> IM_COL32_G_SHIFT & 255,
                         b = color >> IM_COL32_B_SHIFT & 255;
     size_t n = 0;
-    for (size_t i = 0; i < rgb.size(); i += 3) n += rgb[i] == r && rgb[i + 1] == g && rgb[i + 2] == b;
+    for (size_t i = 0; i < rgb.size(); i += 3)
+      n += rgb[i] == r && rgb[i + 1] == g && rgb[i + 2] == b;
     return n;
   }
 };
@@ -122,9 +125,7 @@ struct Result {
 
 class DashboardTest : public ::testing::Test {
  protected:
-  // The database of realistic runs, made once. To test on real runs instead, replace the
-  // FillTestDatabase call with `lfmbench perf` and `lfmbench eval run` on a tiny model writing
-  // to `path`, and take the expected counts from what they wrote.
+  // The database of realistic runs (every kind of row, at sizes no tiny model gives), made once.
   static void SetUpTestSuite() {
     dir_ = new std::string(lfm::testing::TempDir());
     db_ = new std::string(*dir_ + "/results.db");
@@ -224,7 +225,7 @@ void ExpectError(const Result& r, const std::string& db, const std::string& word
   ASSERT_TRUE(r.state.contains("error"));
   EXPECT_NE(r.state["error"].get<std::string>().find(words), std::string::npos);
   ASSERT_EQ(r.png.width, kWidth);
-  EXPECT_LE(r.png.DistinctColors(0, 0, 1, 0.15), 2u);       // blank above the message
+  EXPECT_LE(r.png.DistinctColors(0, 0, 1, 0.15), 2u);        // blank above the message
   EXPECT_GE(r.png.DistinctColors(0.2, 0.25, 0.8, 0.5), 8u);  // the message's text
 }
 
@@ -245,12 +246,123 @@ TEST_F(DashboardTest, NewerSchemaVersion) {
   ASSERT_TRUE(results::ResultStore::Open(db, results::ResultStore::Mode::kReadWrite).ok());
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-  const std::string sql = fmt::format("PRAGMA user_version = {}",
-                                      results::ResultStore::SchemaVersion() + 7);
+  const std::string sql =
+      fmt::format("PRAGMA user_version = {}", results::ResultStore::SchemaVersion() + 7);
   EXPECT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(handle);
   ExpectError(Run(db, "runs"), db,
               "schema version " + std::to_string(results::ResultStore::SchemaVersion() + 7));
+}
+
+// ---- Real runs ------------------------------------------------------------------------------
+
+// `lfmbench <args>` with its output in `log`; the exit code.
+int RunLfmbench(const std::string& args, const std::string& log) {
+  const std::string command =
+      fmt::format("'{}' {} > '{}' 2>&1", lfm::testing::LfmbenchPath(), args, log);
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The first column of the first row of `sql` as an integer (-1 on error).
+int64_t QueryInt(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+// Two perf runs of every backend, a gate verdict between them, and an eval run (a generate_until
+// task and a log-likelihood task), in the order a user makes them; each view must show what the
+// database holds. Short settings: the CI machine has two cores.
+TEST_F(DashboardTest, EveryViewOnRealPerfGateAndEvalRuns) {
+  LFM_SHARED_DIR_OR_SKIP(shared);
+  const std::string model = *dir_ + "/tiny.gguf", db = *dir_ + "/real.db",
+                    log = *dir_ + "/real.log";
+  const std::string perf =
+      fmt::format("perf -m '{}' --backend all --pp 16 --tg 8 --reps 2 -t 1 --db '{}'", model, db);
+  for (const std::string& args :
+       {fmt::format("model make --preset tiny --type q4_0 -q -o '{}'", model), perf, perf}) {
+    ASSERT_EQ(RunLfmbench(args, log), 0) << args << "\n" << ReadFile(log);
+  }
+  // Exit 1 is a verdict ("slower"): timings of a tiny model on a busy machine vary.
+  const int gate = RunLfmbench(fmt::format("gate --db '{}' --baseline 1 --candidate 2", db), log);
+  ASSERT_TRUE(gate == 0 || gate == 1) << ReadFile(log);
+  const std::string eval = fmt::format(
+      "eval run -m '{}' --tasks ifeval,mmlu_anatomy --limit 2 --gen-kwargs max_gen_toks=8 "
+      "--backend cpu -t 1 -q --data-dir '{}/datasets' --db '{}'",
+      model, shared, db);
+  ASSERT_EQ(RunLfmbench(eval, log), 0) << eval << "\n" << ReadFile(log);
+
+  sqlite3* sql = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &sql, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto count = [sql](const std::string& query) { return QueryInt(sql, query); };
+  ASSERT_EQ(count("SELECT count(*) FROM runs WHERE status = 'complete'"), 3);
+  ASSERT_GT(count("SELECT count(*) FROM gate_verdicts"), 0);
+  const int64_t perf_run = count("SELECT max(id) FROM runs WHERE kind = 'perf'");
+  const std::string newest = fmt::format("FROM perf_results WHERE run_id = {}", perf_run);
+  const int64_t rows = count("SELECT count(*) " + newest);
+  ASSERT_GT(rows, 0);
+
+  const Result runs = Run(db, "runs");
+  ExpectRendered(runs);
+  EXPECT_EQ(runs.state["runs_total"], 3);
+  EXPECT_EQ(runs.state["runs"]["rows"], 3);
+
+  // Both perf runs measured the same rows, so the newest run supplies every bar.
+  const Result throughput = Run(db, "throughput");
+  ExpectRendered(throughput);
+  const auto& t = throughput.state["throughput"];
+  EXPECT_EQ(t["runs"], nlohmann::json::array({perf_run}));
+  EXPECT_EQ(t["entries"], rows);
+  EXPECT_EQ(t["prefill_bars"], count("SELECT count(*) " + newest + " AND n_gen = 0"));
+  EXPECT_EQ(t["decode_bars"], count("SELECT count(*) " + newest + " AND n_gen > 0"));
+  EXPECT_EQ(t["op_segments"], count("SELECT count(*) FROM perf_op_times WHERE seconds > 0 AND "
+                                    "perf_id IN (SELECT id " +
+                                    newest + ")"));
+  const std::string load =
+      fmt::format("FROM expert_load WHERE perf_id = {}", t["focused_perf_id"].get<int64_t>());
+  EXPECT_GT(count("SELECT count(*) " + load), 0);
+  EXPECT_EQ(t["heatmap_cells"], count("SELECT count(DISTINCT layer) * (max(expert) + 1) " + load));
+  EXPECT_GT(throughput.png.CountColor(PaletteColor(0)), 2000u);  // the 1-thread bars
+  EXPECT_GT(throughput.png.CountColor(HeatColor(1.0)), 20u);     // the hottest expert
+
+  const Result trends = Run(db, "trends");
+  ExpectRendered(trends);
+  const auto& key = trends.state["trends"]["key"];
+  const std::string same_key = fmt::format(
+      "backend = '{}' AND test = '{}' AND threads = {}", key["backend"].get<std::string>(),
+      key["test"].get<std::string>(), key["threads"].get<int>());
+  EXPECT_EQ(trends.state["trends"]["points"],
+            count("SELECT count(*) FROM perf_results WHERE " + same_key));
+  EXPECT_EQ(trends.state["trends"]["verdicts"],
+            count("SELECT count(*) FROM gate_verdicts WHERE candidate_run = 2 AND " + same_key));
+  EXPECT_GT(trends.png.CountColor(PaletteColor(0)), 100u);  // the line and its markers
+
+  const Result evals = Run(db, "evals");
+  ExpectRendered(evals);
+  const int64_t scores = count("SELECT count(*) FROM eval_scores");
+  EXPECT_GT(scores, 0);
+  EXPECT_EQ(evals.state["evals"]["columns"], 1);
+  EXPECT_EQ(evals.state["evals"]["rows"], scores);
+  EXPECT_EQ(evals.state["evals"]["cells"], scores);
+
+  // The newest run (the eval) has no earlier eval run: Compare opens on the two perf runs.
+  const Result compare = Run(db, "compare");
+  ExpectRendered(compare);
+  const auto& c = compare.state["compare"];
+  EXPECT_EQ(c["a"], 1);
+  EXPECT_EQ(c["b"], perf_run);
+  EXPECT_EQ(c["perf_rows"], rows);
+  EXPECT_EQ(c["verdicts"],
+            count(fmt::format("SELECT count(*) FROM gate_verdicts WHERE baseline_run = 1 AND "
+                              "candidate_run = {}",
+                              perf_run)));
+  sqlite3_close(sql);
 }
 
 }  // namespace

@@ -210,7 +210,8 @@ void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardS
   ImGui::SameLine();
   std::string from;
   for (const auto* run : data.runs) from += fmt::format("{}#{}", from.empty() ? "" : ", ", run->id);
-  MutedText(fmt::format("newest row per backend, threads and test, from runs {}", from));
+  MutedText(fmt::format("newest row per backend, threads and test, from run{} {}",
+                        data.runs.size() == 1 ? "" : "s", from));
 
   std::vector<const ThroughputEntry*> prefill, decode;
   const ThroughputEntry* focus = nullptr;

@@ -333,25 +333,32 @@ std::pair<int64_t, int64_t> DefaultComparePair(const Snapshot& snap,
     }
     return {picked[0]->id, picked[1]->id};
   }
-  // The candidate: the selected run, else the newest run; the baseline: the newest older run of
-  // the same kind on the same device.
-  const RunRecord* candidate = picked.empty() ? nullptr : picked[0];
-  for (const auto& run : snap.runs) {
-    if (!candidate && run.status != RunStatus::kFailed) candidate = &run;
-  }
-  if (!candidate) return {0, 0};
-  bool older = false;
-  for (const auto& run : snap.runs) {
-    if (&run == candidate) {
-      older = true;
-      continue;
+  // The candidate: the selected run, else the newest run that did not fail and has a baseline
+  // (else the newest one alone); the baseline: the newest older run that did not fail, of the
+  // same kind, on the same device.
+  auto baseline_of = [&snap](const RunRecord& candidate) -> const RunRecord* {
+    bool older = false;
+    for (const auto& run : snap.runs) {
+      if (&run == &candidate) {
+        older = true;
+      } else if (older && run.kind == candidate.kind && run.status != RunStatus::kFailed &&
+                 DeviceKey(run) == DeviceKey(candidate)) {
+        return &run;
+      }
     }
-    if (older && run.kind == candidate->kind && run.status != RunStatus::kFailed &&
-        DeviceKey(run) == DeviceKey(*candidate)) {
-      return {run.id, candidate->id};
-    }
+    return nullptr;
+  };
+  if (!picked.empty()) {
+    const RunRecord* baseline = baseline_of(*picked[0]);
+    return {baseline ? baseline->id : 0, picked[0]->id};
   }
-  return {0, candidate->id};
+  const RunRecord* alone = nullptr;
+  for (const auto& run : snap.runs) {
+    if (run.status == RunStatus::kFailed) continue;
+    if (const RunRecord* baseline = baseline_of(run)) return {baseline->id, run.id};
+    if (!alone) alone = &run;
+  }
+  return {0, alone ? alone->id : 0};
 }
 
 }  // namespace lfm::gui

@@ -124,8 +124,9 @@ struct CompareData {
 };
 // Runs a (baseline) and b (candidate); a missing id leaves its side empty.
 CompareData SelectCompare(const Snapshot& snap, int64_t a, int64_t b);
-// The default pair: the first two selected runs (the older is the baseline), else the newest
-// run that did not fail and the newest earlier one of its kind and device.
+// The default pair: the first two selected runs (the older is the baseline); else the selected
+// run, or the newest run that did not fail and has a baseline (else the newest alone), with the
+// newest earlier run of its kind and device that did not fail (0 when there is none).
 std::pair<int64_t, int64_t> DefaultComparePair(const Snapshot& snap,
                                                const std::vector<int64_t>& selected);
 

@@ -165,6 +165,28 @@ TEST_F(ViewDataTest, CompareMatchesRowsAndGateVerdicts) {
   EXPECT_EQ(SelectCompare(snap_, 1, 4).scores.size(), 6u);
 }
 
+// Perf, perf, then eval (the order `perf; perf; eval run` writes): the eval run has no earlier
+// eval run, so Compare opens on the two perf runs; one selected run gets its own baseline.
+TEST(DefaultComparePairTest, NewestRunWithABaseline) {
+  Snapshot snap;
+  for (auto [id, kind] : {std::pair{3, results::RunKind::kEval},
+                          {2, results::RunKind::kPerf},
+                          {1, results::RunKind::kPerf}}) {
+    results::RunRecord run;
+    run.id = id;
+    run.kind = kind;
+    run.started_ms = id * 1000;
+    run.status = results::RunStatus::kComplete;
+    run.device.device_id = "d";
+    snap.runs.push_back(run);
+  }
+  EXPECT_EQ(DefaultComparePair(snap, {}), (std::pair<int64_t, int64_t>(1, 2)));
+  EXPECT_EQ(DefaultComparePair(snap, {3}), (std::pair<int64_t, int64_t>(0, 3)));
+  EXPECT_EQ(DefaultComparePair(snap, {2}), (std::pair<int64_t, int64_t>(1, 2)));
+  snap.runs[1].status = results::RunStatus::kFailed;  // no pair left: the newest alone
+  EXPECT_EQ(DefaultComparePair(snap, {}), (std::pair<int64_t, int64_t>(0, 3)));
+}
+
 TEST_F(ViewDataTest, HiddenSamplesCarryNoText) {
   DetailRequest request;
   request.samples_run_id = 4;
