@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/cpu/gemm.h"
 #include "kernels/quant/blocks.h"
@@ -31,23 +32,10 @@ inline int HsumI32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// Sums of 4 adjacent products of signed bytes x and y, as 8 int32 lanes.
-inline __m256i DotI8(__m256i x, __m256i y) {
-  const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
-  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
-}
-
 // Products of unsigned bytes u (< 64) and signed bytes y, summed in pairs, times an int16
 // scale per pair: 8 int32 lanes.
 inline __m256i DotU8Scaled(__m256i u, __m256i y, __m256i scale16) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), scale16);
-}
-
-// The 32 weights of a Q4_0 block as signed bytes in [-8, 7], in element order.
-inline __m256i UnpackQ4_0(const BlockQ4_0& b) {
-  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
 }
 
 template <typename Act>
@@ -57,44 +45,66 @@ inline const Act* ActRow(const uint8_t* acts, int64_t act_row_bytes, int t) {
 
 // ---- Q4_0 and Q8_0 weights x Q8_0 activations ----------------------------------------------
 
-template <int NT, bool kQ4>
-void RowQ8Family(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
-  __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+// NR weight rows x NT tokens at once: each weight block is unpacked once for NT tokens, each
+// activation block loaded once for NR rows, and the NR * NT accumulators are independent
+// chains, so the FMA latency (4 cycles) no longer bounds a one-token row. out[r * NT + t].
+template <int NR, int NT, bool kQ4>
+void TileQ8Family(const uint8_t* rows, int64_t row_bytes, const uint8_t* acts, int64_t act_row_bytes,
+                  int64_t nb, float* out) {
+  using WeightBlock = std::conditional_t<kQ4, BlockQ4_0, BlockQ8_0>;
+  const __m256i low_mask = _mm256_set1_epi8(0x0F), eights = _mm256_set1_epi8(8), ones16 = _mm256_set1_epi16(1);
+  __m256 acc[NR][NT];
+  for (int r = 0; r < NR; ++r) {
+    for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  const WeightBlock* w[NR];
+  for (int r = 0; r < NR; ++r) w[r] = reinterpret_cast<const WeightBlock*>(rows + r * row_bytes);
   const BlockQ8_0* a[NT];
   for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_0>(acts, act_row_bytes, t);
   for (int64_t b = 0; b < nb; ++b) {
-    __m256i x;
-    float dw;
-    if constexpr (kQ4) {
-      const BlockQ4_0& w = static_cast<const BlockQ4_0*>(row)[b];
-      x = UnpackQ4_0(w);
-      dw = Fp16(w.d);
-    } else {
-      const BlockQ8_0& w = static_cast<const BlockQ8_0*>(row)[b];
-      x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs));
-      dw = Fp16(w.d);
-    }
+    __m256i y[NT], y_offset[NT];
+    float dy[NT];
     for (int t = 0; t < NT; ++t) {
-      const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs));
-      const __m256 scale = _mm256_set1_ps(dw * Fp16(a[t][b].d));
-      acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(DotI8(x, y)), acc[t]);
+      y[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs));
+      dy[t] = Fp16(a[t][b].d);
+      // Q4_0 weights are nibbles u with value u - 8: maddubs takes u as unsigned bytes
+      // directly and 8 * (y_2i + y_2i+1) is subtracted from each int16 pair sum, which
+      // gives exactly the signed pair sums, once per token instead of once per row.
+      if constexpr (kQ4) y_offset[t] = _mm256_maddubs_epi16(eights, y[t]);
+    }
+    for (int r = 0; r < NR; ++r) {
+      __m256i x;  // kQ4: unsigned nibbles in element order; else |weights|
+      if constexpr (kQ4) {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[r][b].qs));
+        x = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low_mask);
+      } else {
+        x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r][b].qs));
+      }
+      const float dw = Fp16(w[r][b].d);
+      for (int t = 0; t < NT; ++t) {
+        const __m256i pairs = kQ4 ? _mm256_sub_epi16(_mm256_maddubs_epi16(x, y[t]), y_offset[t])
+                                  : _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y[t], x));
+        const __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones16));
+        acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy[t]), dot, acc[r][t]);
+      }
     }
   }
-  for (int t = 0; t < NT; ++t) out[t] = Hsum(acc[t]);
+  for (int r = 0; r < NR; ++r) {
+    for (int t = 0; t < NT; ++t) out[r * NT + t] = Hsum(acc[r][t]);
+  }
 }
 
 // ---- Q6_K weights x Q8_K activations -------------------------------------------------------
 
 template <int NT>
-void RowQ6_K(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
+void RowQ6_K(const uint8_t* row, int64_t /*row_bytes: one row*/, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
   const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   const BlockQ8_K* a[NT];
   for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_K>(acts, act_row_bytes, t);
   for (int64_t b = 0; b < nb; ++b) {
-    const BlockQ6_K& w = static_cast<const BlockQ6_K*>(row)[b];
+    const BlockQ6_K& w = reinterpret_cast<const BlockQ6_K*>(row)[b];
     const float dw = Fp16(w.d);
     // All 16 scales as int16, for the -32 offset correction through the activations' bsums.
     const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
@@ -146,7 +156,7 @@ inline void UnpackKScales(const uint8_t* q, int16_t* sc, int16_t* m) {
 }
 
 template <int NT, bool kQ5>
-void RowQ4_KFamily(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
+void RowQ4_KFamily(const uint8_t* row, int64_t /*row_bytes: one row*/, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
   const __m256i low_mask = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
   __m256 acc[NT];
   float mins_total[NT] = {};
@@ -159,10 +169,10 @@ void RowQ4_KFamily(const void* row, const uint8_t* acts, int64_t act_row_bytes, 
     const uint8_t* qh = nullptr;
     uint16_t d16, dmin16;
     if constexpr (kQ5) {
-      const BlockQ5_K& w = static_cast<const BlockQ5_K*>(row)[b];
+      const BlockQ5_K& w = reinterpret_cast<const BlockQ5_K*>(row)[b];
       scales = w.scales, qs = w.qs, qh = w.qh, d16 = w.d, dmin16 = w.dmin;
     } else {
-      const BlockQ4_K& w = static_cast<const BlockQ4_K*>(row)[b];
+      const BlockQ4_K& w = reinterpret_cast<const BlockQ4_K*>(row)[b];
       scales = w.scales, qs = w.qs, d16 = w.d, dmin16 = w.dmin;
     }
     alignas(32) int16_t sc[8], m[8];
@@ -215,7 +225,7 @@ inline __m256 Load8(const void* p, int64_t i) {
 }
 
 template <int NT, DType kType>
-void RowFloat(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t n, float* out) {
+void RowFloat(const uint8_t* row, int64_t /*row_bytes: one row*/, const uint8_t* acts, int64_t act_row_bytes, int64_t n, float* out) {
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t i = 0; i < n; i += 8) {
@@ -227,46 +237,83 @@ void RowFloat(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64
 
 // ---- Dispatch ------------------------------------------------------------------------------
 
-using RowKernel = void (*)(const void* row, const uint8_t* acts, int64_t act_row_bytes, int64_t n_units, float* out);
+// Computes NR consecutive weight rows (row_bytes apart) against NT tokens: out[r * NT + t].
+using TileKernel = void (*)(const uint8_t* rows, int64_t row_bytes, const uint8_t* acts, int64_t act_row_bytes,
+                            int64_t n_units, float* out);
 
+// Rows per tile by token count for the types with multi-row kernels: with one token (decode)
+// rows are the only reuse and independent chains; with more tokens the accumulators
+// (NR * NT of the 16 ymm registers) limit the tile.
+constexpr int kMaxTileRows = 4;
+constexpr int kTileRows[kMaxTokens + 1] = {0, 4, 4, 2, 2};
 
-template <int NT>
-RowKernel KernelFor(DType type) {
+template <int NR, int NT>
+TileKernel KernelFor(DType type) {
   switch (type) {
-    case DType::kQ4_0: return RowQ8Family<NT, true>;
-    case DType::kQ8_0: return RowQ8Family<NT, false>;
-    case DType::kQ6_K: return RowQ6_K<NT>;
-    case DType::kQ4_K: return RowQ4_KFamily<NT, false>;
-    case DType::kQ5_K: return RowQ4_KFamily<NT, true>;
-    case DType::kF32: return RowFloat<NT, DType::kF32>;
-    case DType::kF16: return RowFloat<NT, DType::kF16>;
-    case DType::kBF16: return RowFloat<NT, DType::kBF16>;
-    default: return nullptr;
+    case DType::kQ4_0: return TileQ8Family<NR, NT, true>;
+    case DType::kQ8_0: return TileQ8Family<NR, NT, false>;
+    default: break;
+  }
+  if constexpr (NR == 1) {
+    switch (type) {
+      case DType::kQ6_K: return RowQ6_K<NT>;
+      case DType::kQ4_K: return RowQ4_KFamily<NT, false>;
+      case DType::kQ5_K: return RowQ4_KFamily<NT, true>;
+      case DType::kF32: return RowFloat<NT, DType::kF32>;
+      case DType::kF16: return RowFloat<NT, DType::kF16>;
+      case DType::kBF16: return RowFloat<NT, DType::kBF16>;
+      default: break;
+    }
+  }
+  return nullptr;
+}
+
+// The tile kernel for nt tokens and kTileRows[nt] rows (null where the type has none) and
+// the one-row kernel for the rows left over.
+struct Kernels {
+  TileKernel tile, row;
+};
+
+Kernels KernelsFor(DType type, int nt) {
+  switch (nt) {
+    case 1: return {KernelFor<kTileRows[1], 1>(type), KernelFor<1, 1>(type)};
+    case 2: return {KernelFor<kTileRows[2], 2>(type), KernelFor<1, 2>(type)};
+    case 3: return {KernelFor<kTileRows[3], 3>(type), KernelFor<1, 3>(type)};
+    default: return {KernelFor<kTileRows[4], 4>(type), KernelFor<1, 4>(type)};
   }
 }
 
 }  // namespace
 
-bool Avx2Supports(DType type) { return KernelFor<1>(type) != nullptr; }
+bool Avx2Supports(DType type) { return KernelFor<1, 1>(type) != nullptr; }
 
 bool GemmRowsAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
-  const RowKernel kernels[kMaxTokens + 1] = {nullptr, KernelFor<1>(w.type), KernelFor<2>(w.type),
-                                             KernelFor<3>(w.type), KernelFor<4>(w.type)};
-  if (!kernels[1]) return false;
+  if (!Avx2Supports(w.type)) return false;
   const bool blocked = w.type != DType::kF32 && w.type != DType::kF16 && w.type != DType::kBF16;
   if (!blocked && w.cols % 8 != 0) return false;
   const int64_t units = blocked ? w.cols / Info(w.type).block_elems : w.cols;
-  float out[kMaxTokens];
+  const int64_t row_bytes = RowBytes(w.type, w.cols);
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  float out[kMaxTileRows * kMaxTokens];
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
     const int64_t r1 = std::min(row_end, r0 + kRowBlock);
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTokens) {
       const int nt = static_cast<int>(std::min<int64_t>(kMaxTokens, n_tokens - t0));
       const uint8_t* tile_acts = acts + t0 * act_row_bytes;
-      for (int64_t r = r0; r < r1; ++r) {
-        kernels[nt](w.row(r), tile_acts, act_row_bytes, units, out);
-        for (int t = 0; t < nt; ++t) y[(t0 + t) * y_stride + r] = out[t];
+      const Kernels k = KernelsFor(w.type, nt);
+      // Runs `kernel` on rows [r, r + nr) and scatters its outputs into y.
+      auto run = [&](TileKernel kernel, int64_t r, int nr) {
+        kernel(base + r * row_bytes, row_bytes, tile_acts, act_row_bytes, units, out);
+        for (int i = 0; i < nr; ++i) {
+          for (int t = 0; t < nt; ++t) y[(t0 + t) * y_stride + r + i] = out[i * nt + t];
+        }
+      };
+      int64_t r = r0;
+      if (k.tile) {
+        for (; r + kTileRows[nt] <= r1; r += kTileRows[nt]) run(k.tile, r, kTileRows[nt]);
       }
+      for (; r < r1; ++r) run(k.row, r, 1);
     }
   }
   return true;

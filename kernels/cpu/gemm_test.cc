@@ -19,12 +19,12 @@ struct Shape {
 };
 
 // GemmRows against the scalar reference dot products for every type and awkward shapes
-// (1..9 tokens around the 4-token tile, rows not a multiple of the 64-row block, a row range
-// that starts mid-matrix).
+// (1..9 tokens around the 4-token tile, rows not a multiple of the 64-row block or of the
+// 2- and 4-row tiles (1, 2 and 3 rows left over), a row range that starts mid-matrix).
 TEST(GemmTest, MatchesReferenceDotProducts) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0, 1);
-  const Shape shapes[] = {{1, 256, 1}, {37, 256, 2}, {70, 512, 3}, {5, 256, 4}, {65, 256, 5}, {3, 512, 9}};
+  const Shape shapes[] = {{1, 256, 1}, {37, 256, 2}, {70, 512, 3}, {5, 256, 4}, {65, 256, 5}, {3, 512, 9}, {8, 256, 1}};
   for (DType type : testing::kAllWeightTypes) {
     for (const Shape& s : shapes) {
       const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
