@@ -17,6 +17,8 @@ class Progress {
 
   void Advance(int64_t n = 1) { Set(done_ + n); }
   void Set(int64_t done);
+  // Raises the total when more work turns out to be needed (a gate taking more rounds).
+  void AddTotal(int64_t n) { total_ += n; }
   // Draws the final state and ends the line; later calls do nothing.
   void Finish();
 

@@ -113,7 +113,7 @@ std::string GateReport::Table() const {
               have ? fmt::format("{:.3g}", r.p_value) : "-", VerdictName(r.verdict)});
     failed += r.verdict == Verdict::kFail;
   }
-  return fmt::format("{}\n{}: {} of {} rows slower by more than {:.1f}% (method {}, alpha {})\n",
+  return fmt::format("{}\n{}: {} of {} rows slower by more than {:.1f}% (method {}, alpha {:.3g})\n",
                      t.ToText(), failed ? "gate FAILED" : "gate passed", failed, rows.size(),
                      100 * options.max_regression, method, options.alpha);
 }

@@ -61,7 +61,10 @@ struct AbArgs {
   std::string threads = std::to_string(DefaultThreads());
   std::string pp = "64", tg = "32";
   int rounds = 10;
-  int reps = 1;
+  int max_rounds = 30;
+  // Each round's value is the median of 3 repetitions: with 1, a burst of load on a shared
+  // 2-core machine flipped enough rounds to hide a 20% slowdown in 6 of 20 trials.
+  int reps = 3;
   std::string a_args, b_args;
   std::string max_regression = "5%";
   double alpha = 0.05;
@@ -69,14 +72,17 @@ struct AbArgs {
 };
 
 // One `perf --json` invocation of `binary`: median tokens/s per (backend, threads, test).
-std::map<std::tuple<std::string, int, std::string>, double> MeasureOnce(
+// (backend, threads, test)
+using RowKey = std::tuple<std::string, int, std::string>;
+
+std::map<RowKey, double> MeasureOnce(
     const std::string& binary, const std::string& extra, const AbArgs& args, const std::string& scratch_db) {
   std::vector<std::string> argv = {binary, "perf", "-m", args.model, "--backend", args.backend, "-t",
                                    args.threads, "--pp", args.pp, "--tg", args.tg, "--reps",
                                    std::to_string(args.reps), "--json", "--db", scratch_db};
   for (std::string& a : SplitArgs(extra)) argv.push_back(std::move(a));
   const std::string out = ValueOrExit(RunCapturingStdout(argv));
-  std::map<std::tuple<std::string, int, std::string>, double> speeds;
+  std::map<RowKey, double> speeds;
   std::stringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
     if (line.empty()) continue;
@@ -91,20 +97,14 @@ std::map<std::tuple<std::string, int, std::string>, double> MeasureOnce(
   return speeds;
 }
 
-void RunAb(const AbArgs& args) {
-  if (args.rounds < 2) FailCommand("--rounds must be at least 2");
-  const GateOptions options{ParseFraction(args.max_regression), args.alpha};
-  const std::string scratch = (std::filesystem::temp_directory_path() /
-                               fmt::format("lfmbench-ab-{}.db", getpid())).string();
-  std::map<std::tuple<std::string, int, std::string>, GateRow> rows;
-  InstallInterruptHandler();
-  Progress progress("gate ab", 2 * args.rounds, "runs");
-  // Alternating order (A B, B A, ...) so a machine that drifts during the comparison slows
-  // both builds alike.
-  for (int round = 0; round < args.rounds && !Interrupted(); ++round) {
+// Runs `count` more A/B rounds, adding each measurement to its row. Alternating order (A B,
+// B A, ...) so a machine that drifts during the comparison slows both builds alike.
+void RunRounds(const AbArgs& args, const std::string& scratch_db, int first_round, int count,
+               Progress& progress, std::map<RowKey, GateRow>& rows) {
+  for (int round = first_round; round < first_round + count && !Interrupted(); ++round) {
     for (int i = 0; i < 2; ++i) {
       const bool run_a = (round % 2 == 0) == (i == 0);
-      const auto speeds = MeasureOnce(run_a ? args.a : args.b, run_a ? args.a_args : args.b_args, args, scratch);
+      const auto speeds = MeasureOnce(run_a ? args.a : args.b, run_a ? args.a_args : args.b_args, args, scratch_db);
       for (const auto& [key, tps] : speeds) {
         GateRow& row = rows[key];
         std::tie(row.backend, row.threads, row.test) = key;
@@ -113,17 +113,49 @@ void RunAb(const AbArgs& args) {
       progress.Advance();
     }
   }
+}
+
+// A row slower than the threshold whose slowdown is not (yet) significant.
+bool Inconclusive(const GateRow& row, const GateOptions& options) {
+  return row.verdict == Verdict::kPass && row.ratio < 1 - options.max_regression;
+}
+
+// Sequential: batches of --rounds rounds until no row is inconclusive or --max-rounds is
+// reached. On a busy machine 10 rounds can leave a real 20% slowdown unproven; more rounds of
+// the suspect comparison settle it. Every look tests at alpha / looks (Bonferroni), so the
+// chance of failing an A/A comparison stays below alpha however many looks are taken.
+void RunAb(const AbArgs& args) {
+  if (args.rounds < 2) FailCommand("--rounds must be at least 2");
+  if (args.max_rounds < args.rounds) FailCommand("--max-rounds must be at least --rounds");
+  const GateOptions requested{ParseFraction(args.max_regression), args.alpha};
+  const int looks = (args.max_rounds + args.rounds - 1) / args.rounds;
+  const GateOptions per_look{requested.max_regression, requested.alpha / looks};
+  const std::string scratch = (std::filesystem::temp_directory_path() /
+                               fmt::format("lfmbench-ab-{}.db", getpid())).string();
+  std::map<RowKey, GateRow> rows;
+  InstallInterruptHandler();
+  Progress progress("gate ab", 2 * args.rounds, "runs");
+  int done = 0;
+  bool more = true;
+  while (more && !Interrupted()) {
+    const int batch = std::min(args.rounds, args.max_rounds - done);
+    RunRounds(args, scratch, done, batch, progress, rows);
+    done += batch;
+    more = false;
+    for (auto& [key, row] : rows) {
+      Decide(row, per_look, /*paired=*/true);
+      more |= Inconclusive(row, per_look) && done < args.max_rounds;
+    }
+    if (more) progress.AddTotal(2 * std::min(args.rounds, args.max_rounds - done));
+  }
   progress.Finish();
   std::filesystem::remove(scratch);
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(scratch + suffix);
   if (Interrupted()) FailCommand("interrupted: no verdict");
   GateReport report;
-  report.method = "ab-paired";
-  report.options = options;
-  for (auto& [key, row] : rows) {
-    Decide(row, options, /*paired=*/true);
-    report.rows.push_back(std::move(row));
-  }
+  report.method = fmt::format("ab-paired, {} rounds, {} per look", done, looks == 1 ? "alpha" : "alpha/" + std::to_string(looks));
+  report.options = per_look;
+  for (auto& [key, row] : rows) report.rows.push_back(std::move(row));
   if (!args.db.empty()) {
     auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
     ExitOnError(StoreVerdicts(*store, report, std::nullopt, std::nullopt));
@@ -160,7 +192,11 @@ void AddGateCommand(CLI::App& app) {
   cmd->add_option("-t,--threads", ab->threads, "Thread counts")->capture_default_str();
   cmd->add_option("--pp", ab->pp, "Prefill sizes")->capture_default_str();
   cmd->add_option("--tg", ab->tg, "Decode lengths")->capture_default_str();
-  cmd->add_option("--rounds", ab->rounds, "A/B rounds")->capture_default_str();
+  cmd->add_option("--rounds", ab->rounds, "A/B rounds per look")->capture_default_str();
+  cmd->add_option("--max-rounds", ab->max_rounds,
+                  "Keep adding --rounds rounds while a row is slower than the threshold but not yet "
+                  "significantly, up to this many")
+      ->capture_default_str();
   cmd->add_option("--reps", ab->reps, "Repetitions per run (their median is the round's value)")->capture_default_str();
   cmd->add_option("--a-args", ab->a_args, "Extra perf arguments for A");
   cmd->add_option("--b-args", ab->b_args, "Extra perf arguments for B");

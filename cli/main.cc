@@ -35,15 +35,15 @@ int main(int argc, char** argv) {
   lfm::cli::AddDemoCommand(app);
   lfm::engine::AddModelCommands(app);
   lfm::engine::AddTokenizeCommand(app);
-#if LFM_HAVE_GUI
-  lfm::gui::AddGuiCommands(app);
-#endif
   lfm::engine::AddGenerationCommands(app);
   lfm::bench::AddPerfCommand(app);
   lfm::bench::AddGateCommand(app);
   lfm::evals::AddEvalCommands(app);
   lfm::evals::AddDatasetsCommands(app);
   lfm::results::AddResultsCommands(app);
+#if LFM_HAVE_GUI
+  lfm::gui::AddGuiCommands(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -51,7 +51,7 @@ fi
 grep -q "gate FAILED" gate_slow.txt || fail "gate output"
 
 # 3. A/B: the same binary against itself passes; against a 2x slowdown it fails.
-ab=(gate ab --a "$bin" --b "$bin" -m tiny.gguf --backend cpu -t 1 --pp 32 --tg 16 --rounds 6)
+ab=(gate ab --a "$bin" --b "$bin" -m tiny.gguf --backend cpu -t 1 --pp 32 --tg 16 --rounds 6 --max-rounds 12)
 "$bin" "${ab[@]}" --max-regression 40% > ab_same.txt || fail "A/A gate ab failed: $(cat ab_same.txt)"
 if "$bin" "${ab[@]}" --b-args "--inject-slowdown 1.0" --max-regression 20% > ab_slow.txt; then
   fail "gate ab passed a 2x slowdown: $(cat ab_slow.txt)"
