@@ -6,11 +6,13 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,6 +33,54 @@ std::string g_glfw_error;  // the last GLFW error, for the "cannot open a window
 
 void OnGlfwError(int code, const char* description) {
   g_glfw_error = fmt::format("{} (GLFW error 0x{:x})", description, code);
+}
+
+// ImGui 1.86 samples which keys are down once a frame, so a key pressed and released between two
+// frames (a quick tap while a frame renders; `xdotool key ctrl+2`) would never read as pressed.
+// A release of a key pressed since the last frame, or of a modifier such a key was pressed with,
+// is held back until that frame has seen them down.
+struct KeyTaps {
+  std::vector<int> pressed;  // GLFW keys pressed since the last frame, and their modifiers
+  std::vector<std::array<int, 3>> held_releases;  // key, scancode, mods
+};
+KeyTaps g_key_taps;
+
+void OnKey(GLFWwindow* window, int key, int scancode, int action, int mods) {
+  static constexpr std::array<int, 3> kModifiers[] = {
+      {GLFW_MOD_CONTROL, GLFW_KEY_LEFT_CONTROL, GLFW_KEY_RIGHT_CONTROL},
+      {GLFW_MOD_SHIFT, GLFW_KEY_LEFT_SHIFT, GLFW_KEY_RIGHT_SHIFT},
+      {GLFW_MOD_ALT, GLFW_KEY_LEFT_ALT, GLFW_KEY_RIGHT_ALT},
+      {GLFW_MOD_SUPER, GLFW_KEY_LEFT_SUPER, GLFW_KEY_RIGHT_SUPER}};
+  KeyTaps& taps = g_key_taps;
+  if (action == GLFW_PRESS) {
+    taps.pressed.push_back(key);
+    for (const auto& [mod, left, right] : kModifiers) {
+      if (mods & mod) taps.pressed.insert(taps.pressed.end(), {left, right});
+    }
+    std::erase_if(taps.held_releases, [key](const auto& r) { return r[0] == key; });
+  } else if (action == GLFW_RELEASE && std::ranges::count(taps.pressed, key) > 0) {
+    taps.held_releases.push_back({key, scancode, mods});
+    return;
+  }
+  ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+}
+
+// Call after each frame: delivers the key releases held back, and asks for a frame that sees
+// them. The same for a mouse button whose press and release both came before this frame (the
+// backend showed it down): without a frame that sees it up, the next click would not count
+// as a second click.
+void ReleaseHeldInput(GLFWwindow* window) {
+  const std::vector<std::array<int, 3>> releases = std::move(g_key_taps.held_releases);
+  g_key_taps = {};
+  for (const auto& [key, scancode, mods] : releases) {
+    ImGui_ImplGlfw_KeyCallback(window, key, scancode, GLFW_RELEASE, mods);
+  }
+  bool released_click = false;
+  for (int b = 0; b < 3; ++b) {
+    released_click = released_click || (ImGui::GetIO().MouseDown[b] &&
+                                        glfwGetMouseButton(window, b) == GLFW_RELEASE);
+  }
+  if (!releases.empty() || released_click) glfwPostEmptyEvent();
 }
 
 // Owns GLFW, the window and the ImGui context; tears them down in reverse order.
@@ -84,6 +134,7 @@ class Window {
     style.ScaleAllSizes(scale_);
     LoadFonts();
     ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    glfwSetKeyCallback(window_, OnKey);  // forwards to ImGui's, holding back quick releases
     ImGui_ImplOpenGL3_Init("#version 330 core");
     return OkStatus();
   }
@@ -226,6 +277,7 @@ int RunDashboard(const DashboardOptions& options) {
     if (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
       glfwSetWindowShouldClose(window.get(), GLFW_TRUE);
     }
+    ReleaseHeldInput(window.get());
     glfwSwapBuffers(window.get());
   }
 

@@ -321,11 +321,14 @@ TEST_F(DashboardTest, EveryViewOnRealPerfGateAndEvalRuns) {
   EXPECT_EQ(t["entries"], rows);
   EXPECT_EQ(t["prefill_bars"], count("SELECT count(*) " + newest + " AND n_gen = 0"));
   EXPECT_EQ(t["decode_bars"], count("SELECT count(*) " + newest + " AND n_gen > 0"));
-  EXPECT_EQ(t["op_segments"], count("SELECT count(*) FROM perf_op_times WHERE seconds > 0 AND "
-                                    "perf_id IN (SELECT id " +
-                                    newest + ")"));
-  const std::string load =
-      fmt::format("FROM expert_load WHERE perf_id = {}", t["focused_perf_id"].get<int64_t>());
+  // The op breakdown shows the rows at the focused row's thread count.
+  const int64_t focused = t["focused_perf_id"];
+  EXPECT_EQ(t["op_segments"],
+            count(fmt::format("SELECT count(*) FROM perf_op_times WHERE seconds > 0 AND perf_id "
+                              "IN (SELECT id {} AND threads = (SELECT threads FROM perf_results "
+                              "WHERE id = {}))",
+                              newest, focused)));
+  const std::string load = fmt::format("FROM expert_load WHERE perf_id = {}", focused);
   EXPECT_GT(count("SELECT count(*) " + load), 0);
   EXPECT_EQ(t["heatmap_cells"], count("SELECT count(DISTINCT layer) * (max(expert) + 1) " + load));
   EXPECT_GT(throughput.png.CountColor(PaletteColor(0)), 2000u);  // the 1-thread bars

@@ -20,7 +20,7 @@ struct TestDatabaseCounts {
   int throughput_entries = 14;  // newest rows of the pair: 12 of the last perf run + 2 imported
   int prefill_bars = 7;
   int decode_bars = 7;
-  int op_segments = 84;       // 12 rows with an op breakdown x 7 ops
+  int op_segments = 42;       // 6 rows at the focused row's thread count x 7 ops
   int heatmap_cells = 22 * 32;  // MoE layers 2..23 x 32 experts
   int eval_rows = 6;          // 5 task metrics + 1 group
   int eval_cells = 11;        // the older eval run has no ifeval score

@@ -111,9 +111,15 @@ int DrawPhase(const char* title, const std::vector<const ThroughputEntry*>& entr
   return marks;
 }
 
-int DrawOpBreakdown(const ThroughputData& data, ImVec2 size) {
+// Op shares of the rows run with the focused row's thread count, a bar per backend and test
+// (every thread count at once would not fit); clicking a bar focuses its row. Returns the number
+// of segments drawn.
+int DrawOpBreakdown(const ThroughputData& data, const ThroughputEntry& focus, ImVec2 size,
+                    DashboardState& state) {
+  const int threads = focus.data->row.threads;
   ImGui::BeginChild("ops", size);
-  ImGui::TextUnformatted("Where the time goes (share of each repetition)");
+  ImGui::Text("Where the time goes, %d thread%s (share of each repetition)", threads,
+              threads == 1 ? "" : "s");
   StackedBars bars;
   bars.y_label = "% of time";
   bars.as_percent = true;
@@ -121,10 +127,11 @@ int DrawOpBreakdown(const ThroughputData& data, ImVec2 size) {
     bars.series.push_back({std::string(results::kOpNames[i]), PaletteColor(static_cast<int>(i))});
   }
   bars.parts.assign(bars.series.size(), {});
+  std::vector<int64_t> ids;  // the perf id of each bar
   for (const ThroughputEntry& e : data.entries) {
-    if (e.data->ops.empty()) continue;
-    bars.categories.push_back(fmt::format("{}\n{}t {}", e.data->row.backend, e.data->row.threads,
-                                          e.data->row.test));
+    if (e.data->ops.empty() || e.data->row.threads != threads) continue;
+    bars.categories.push_back(fmt::format("{}\n{}", e.data->row.backend, e.data->row.test));
+    ids.push_back(e.data->row.id);
     for (size_t s = 0; s < bars.series.size(); ++s) {
       double seconds = 0;
       for (const auto& op : e.data->ops) {
@@ -138,7 +145,10 @@ int DrawOpBreakdown(const ThroughputData& data, ImVec2 size) {
     MutedText("no op breakdown recorded for these rows");
   } else {
     Legend(bars.series);
-    marks = StackedBarChart("##ops", bars, ImVec2(0, ImGui::GetContentRegionAvail().y)).marks;
+    const ChartOutput out =
+        StackedBarChart("##ops", bars, ImVec2(0, ImGui::GetContentRegionAvail().y));
+    if (out.clicked && out.hovered_index >= 0) state.focused_perf_id = ids[out.hovered_index];
+    marks = out.marks;
   }
   ImGui::EndChild();
   return marks;
@@ -228,7 +238,7 @@ void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardS
   ImGui::SameLine();
   const int decode_bars = DrawPhase("Decode (token generation)", decode, half, state);
   const ImVec2 lower(half.x, ImGui::GetContentRegionAvail().y);
-  const int segments = DrawOpBreakdown(data, lower);
+  const int segments = DrawOpBreakdown(data, *focus, lower, state);
   ImGui::SameLine();
   const int cells = DrawExpertLoad(focus, details, lower, state);
 
