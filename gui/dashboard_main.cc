@@ -77,8 +77,8 @@ void ReleaseHeldInput(GLFWwindow* window) {
   }
   bool released_click = false;
   for (int b = 0; b < 3; ++b) {
-    released_click = released_click || (ImGui::GetIO().MouseDown[b] &&
-                                        glfwGetMouseButton(window, b) == GLFW_RELEASE);
+    released_click = released_click ||
+                     (ImGui::GetIO().MouseDown[b] && glfwGetMouseButton(window, b) == GLFW_RELEASE);
   }
   if (!releases.empty() || released_click) glfwPostEmptyEvent();
 }
