@@ -11,6 +11,7 @@
 
 #include "base/cli.h"
 #include "engine/engine.h"
+#include "engine/model_info.h"
 #include "evals/data_dir.h"
 #include "evals/engine_model.h"
 #include "evals/report.h"
@@ -19,10 +20,6 @@
 
 namespace lfm::evals {
 namespace {
-
-// Bytes of the model file hashed for its identity when it is too big to hash whole (GGUF header
-// and tensor directory lie well within them for every LFM2 file).
-constexpr int64_t kModelHeaderBytes = int64_t{32} << 20;
 
 std::atomic<bool> g_interrupted{false};
 
@@ -59,10 +56,10 @@ void RunEvalCommand(EvalRunArgs& args) {
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
 
   args.engine.show_progress = !args.quiet;
+  // Named, described and hashed as `lfmbench perf` does, so both kinds of run of one file match.
+  const engine::ModelSummary summary = ValueOrExit(engine::SummarizeModelFile(args.engine.model_path));
   std::unique_ptr<engine::Engine> engine = ValueOrExit(engine::Engine::Open(args.engine));
-  const std::string model_name =
-      fmt::format("{} ({})", engine->config().arch_name,
-                  std::filesystem::path(args.engine.model_path).filename().string());
+  const std::string model_name = engine::ShortModelName(summary);
   EngineModelOptions model_options;
   model_options.prefix_reuse = !args.no_prefix_reuse;
   EngineModel model(*engine, model_name, model_options);
@@ -86,8 +83,10 @@ void RunEvalCommand(EvalRunArgs& args) {
   options.run.threads = std::to_string(args.engine.threads);
   options.run.command_line = results::CurrentCommandLine();
   options.run.model.name = model_name;
-  options.run.model.arch = engine->config().arch_name;
-  ExitOnError(results::HashModelFile(args.engine.model_path, kModelHeaderBytes, &options.run.model));
+  options.run.model.arch = summary.config.arch_name;
+  options.run.model.quant = engine::QuantMix(summary);
+  options.run.model.params = summary.total_params;
+  ExitOnError(results::HashModelFile(args.engine.model_path, summary.header_bytes, &options.run.model));
   options.model_identity = options.run.model.hash + ":" + options.run.model.hash_kind;
 
   DocumentCache data(data_dir);
