@@ -33,7 +33,7 @@ TEST(LlamaBenchImportTest, ParsesTheJsonLayout) {
   EXPECT_EQ(run.threads, "1,2");
   EXPECT_EQ(run.build.git_commit, "a1b2c3d4");
   EXPECT_EQ(run.build.lfmbench_version, "llama.cpp build 7001");
-  EXPECT_EQ(run.model.path, "/root/models/8b-q4_0.gguf");
+  EXPECT_EQ(run.model.path, "models/8b-q4_0.gguf");
   EXPECT_EQ(run.model.name, "lfm2moe 8B.A1B Q4_0");
   EXPECT_EQ(run.model.arch, "lfm2moe");
   EXPECT_EQ(run.model.quant, "Q4_0");
@@ -81,7 +81,7 @@ TEST(LlamaBenchImportTest, JsonlAndThisMachine) {
   EXPECT_EQ((*runs)[0].run.device.device_id, DetectDevice().device_id);
   EXPECT_GT((*runs)[0].run.device.cpu_cores, 0);
   // A second model in the same file is a second run.
-  rows[0]["model_filename"] = "/root/models/other.gguf";
+  rows[0]["model_filename"] = "models/other.gguf";
   runs = ParseLlamaBench(rows.dump(), "lb.json");
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(runs->size(), 2u);

@@ -21,7 +21,7 @@ expect_error "r.db: no results database here" "$bin" results list --db r.db
 
 # Import llama-bench output; the default database is results/lfmbench.db under the cwd.
 "$bin" results import-llama-bench "$data/llama_bench.json" --tag llama > out.txt
-grep -q "^imported run 1: 6 rows of /root/models/8b-q4_0.gguf" out.txt || fail "import: $(cat out.txt)"
+grep -q "^imported run 1: 6 rows of models/8b-q4_0.gguf" out.txt || fail "import: $(cat out.txt)"
 [ -f results/lfmbench.db ] || fail "default database not created"
 "$bin" results list | grep -q "^  1  .*  import  complete  llama " || fail "list: $("$bin" results list)"
 "$bin" results list --json > list.json
