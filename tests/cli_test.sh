@@ -48,6 +48,14 @@ speed='^prefill: [0-9]+ tokens, [0-9.]+ tokens/s; decode: [0-9]+ tokens, [0-9.]+
 "$bin" generate -m gen.gguf -p "Hello" -n 8 -q > greedy.txt && tail -n 1 greedy.txt | grep -Eq "$speed" || fail "generate greedy: $(cat greedy.txt)"
 "$bin" generate -m gen.gguf -p "Hello" --chat -n 8 --temp 0.9 --seed 2 --top-k 40 --top-p 0.9 -q > sampled.txt &&
   tail -n 1 sampled.txt | grep -Eq "$speed" || fail "generate sampled: $(cat sampled.txt)"
+# Every compiled backend generates (greedy text may differ between backends: see
+# engine/backend_logits_test.cc for how closely their logits agree).
+for backend in $("$bin" --version | sed -n 's/^backends: //p' | tr -d ' ' | tr ',' ' '); do
+  "$bin" generate -m gen.gguf -p "Hello" -n 8 -q --backend "$backend" > gen_$backend.txt &&
+    tail -n 1 gen_$backend.txt | grep -Eq "$speed" || fail "generate --backend $backend: $(cat gen_$backend.txt)"
+done
+if "$bin" generate -m gen.gguf -p "Hello" --backend gpu 2> err.txt; then fail "unknown backend accepted"; fi
+grep -q "unknown backend 'gpu'" err.txt || fail "unknown backend message: $(cat err.txt)"
 if "$bin" logits -m gen.gguf --tokens 1,9999 2> err.txt; then fail "bad token id accepted"; fi
 grep -q "token id 9999 is outside the vocabulary" err.txt || fail "bad token message: $(cat err.txt)"
 echo "cli_test: all passed"
