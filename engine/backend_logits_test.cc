@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/logits_test_util.h"
 #include "engine/model_maker.h"
 #include "kernels/registry.h"
 #include "tests/test_support.h"
@@ -65,17 +66,8 @@ std::string MakeTiny(const Case& c, uint64_t seed) {
 // Log-softmax after every token: [n, V].
 std::vector<double> LogSoftmaxAll(const std::string& model, const std::string& backend,
                                   const std::vector<int32_t>& tokens, int64_t* n_vocab) {
-  EngineOptions options;
-  options.model_path = model;
-  options.backend = backend;
-  options.threads = 2;
-  options.show_progress = false;
-  auto engine = Engine::Open(options);
-  EXPECT_TRUE(engine.ok()) << engine.status().message();
-  if (!engine.ok()) return {};
-  auto seq = (*engine)->NewSequence();
-  std::vector<float> logits;
-  EXPECT_TRUE((*engine)->Prefill(*seq, tokens, &logits, /*all_positions=*/true).ok());
+  const std::vector<float> logits = testing::AllPositionLogits(model, tokens, backend);
+  if (logits.empty()) return {};
   const int64_t V = static_cast<int64_t>(logits.size() / tokens.size());
   *n_vocab = V;
   std::vector<double> out(logits.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/logits_test_util.h"
 #include "tests/test_support.h"
 
 namespace lfm::engine {
@@ -129,21 +130,6 @@ std::string Describe(const Agreement& a) {
       a.max_abs_diff, a.median_position, a.mean_kl, a.top1_mismatches, a.worst_top1_gap);
 }
 
-// The engine's logits after every one of `tokens`: [n, V].
-std::vector<float> RunEngine(const std::string& model_path, const std::vector<int32_t>& tokens) {
-  EngineOptions options;
-  options.model_path = model_path;
-  options.threads = 2;
-  options.show_progress = false;
-  auto engine = Engine::Open(options);
-  EXPECT_TRUE(engine.ok()) << engine.status().message();
-  if (!engine.ok()) return {};
-  auto seq = (*engine)->NewSequence();
-  std::vector<float> logits;
-  const Status s = (*engine)->Prefill(*seq, tokens, &logits, /*all_positions=*/true);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return logits;
-}
 
 class LlamaCppReferenceTest : public ::testing::TestWithParam<std::string> {};
 
@@ -151,7 +137,7 @@ TEST_P(LlamaCppReferenceTest, LogSoftmaxAgreesAtEveryPosition) {
   LFM_SHARED_DIR_OR_SKIP(shared);
   const std::string testdata = shared + "/testdata/";
   const Reference ref = LoadReference(testdata + "llamacpp/" + GetParam() + ".json");
-  const std::vector<float> logits = RunEngine(testdata + ref.model, ref.tokens);
+  const std::vector<float> logits = testing::AllPositionLogits(testdata + ref.model, ref.tokens);
   ASSERT_EQ(logits.size(), ref.tokens.size() * ref.logprobs[0].size());
   const Agreement a = Compare(logits, ref);
   std::printf("%s: %s\n", GetParam().c_str(), Describe(a).c_str());
@@ -176,7 +162,7 @@ TEST(LlamaCppReferenceCheck, APerturbedLogitIsCaught) {
   LFM_SHARED_DIR_OR_SKIP(shared);
   const std::string testdata = shared + "/testdata/";
   const Reference ref = LoadReference(testdata + "llamacpp/tiny-moe-f32.seqA.json");
-  std::vector<float> logits = RunEngine(testdata + ref.model, ref.tokens);
+  std::vector<float> logits = testing::AllPositionLogits(testdata + ref.model, ref.tokens);
   ASSERT_TRUE(Within(Compare(logits, ref), ToleranceFor(ref.model)));
   logits[5 * ref.logprobs[0].size() + 100] += 0.05f;
   const Agreement a = Compare(logits, ref);
@@ -189,7 +175,7 @@ TEST(LlamaCppReferenceCheck, AQuantizedModelIsNotItsF32Original) {
   const std::string testdata = shared + "/testdata/";
   for (const char* seq : {"seqA", "seqB"}) {
     const Reference f32 = LoadReference(testdata + "llamacpp/tiny-moe-f32." + seq + ".json");
-    const std::vector<float> q8 = RunEngine(testdata + "models/tiny-moe-q8_0.gguf", f32.tokens);
+    const std::vector<float> q8 = testing::AllPositionLogits(testdata + "models/tiny-moe-q8_0.gguf", f32.tokens);
     const Agreement a = Compare(q8, f32);
     EXPECT_FALSE(Within(a, ToleranceFor("tiny-moe-q8_0"))) << seq << ": " << Describe(a);
   }

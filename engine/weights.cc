@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/tensor_list.h"
+#include "kernels/quant/vec_dot.h"
 
 namespace lfm::engine {
 namespace {
@@ -13,22 +14,6 @@ using kernels::WeightView;
 // Other producers' names for tensors of the list (spec lfm2-moe.md §3.4).
 constexpr const char* kFinalNormAlias = "output_norm.weight";  // Ollama's converter
 constexpr const char* kOutputHead = "output.weight";           // untied output head, optional
-
-bool IsSupportedMatrixType(DType type) {
-  switch (type) {
-    case DType::kF32:
-    case DType::kF16:
-    case DType::kBF16:
-    case DType::kQ8_0:
-    case DType::kQ4_0:
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-    case DType::kQ6_K:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Checks `info` against the expected shape and the types allowed for its role.
 Status CheckTensor(const GgufFile& file, const GgufTensorInfo& info, const std::vector<int64_t>& ne,
@@ -45,7 +30,7 @@ Status CheckTensor(const GgufFile& file, const GgufTensorInfo& info, const std::
                  "are always f32)",
                  file.path(), info.name, kernels::DTypeName(info.type));
   }
-  if (!IsSupportedMatrixType(info.type)) {
+  if (!kernels::CanVecDot(info.type)) {  // the reference backend computes every such type
     return Error(StatusCode::kUnimplemented,
                  "{}: tensor '{}' has type {}, which lfmbench does not run (supported: f32, f16, "
                  "bf16, q8_0, q4_0, q4_K, q5_K, q6_K)",

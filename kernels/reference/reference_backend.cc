@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "kernels/quant/vec_dot.h"
 
 namespace lfm::kernels {
 namespace {
@@ -13,21 +14,7 @@ class ReferenceBackend : public Backend {
 
   std::string_view Name() const override { return "reference"; }
 
-  bool Supports(DType type) const override {
-    switch (type) {
-      case DType::kF32:
-      case DType::kF16:
-      case DType::kBF16:
-      case DType::kQ8_0:
-      case DType::kQ4_0:
-      case DType::kQ4_K:
-      case DType::kQ5_K:
-      case DType::kQ6_K:
-        return true;
-      default:
-        return false;
-    }
-  }
+  bool Supports(DType type) const override { return CanVecDot(type); }
 
   void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
     LinearReference(w, x, n_tokens, y, pool_);
