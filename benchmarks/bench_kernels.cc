@@ -101,6 +101,11 @@ void BM_Linear(benchmark::State& state, std::string backend_name, int64_t rows, 
   for (int c = 0; c < Copies(cold, bytes); ++c) copies.push_back(RandomWeights(g_type, rows, cols, c + 1));
   const std::vector<float> x = RandomActivations(tokens * cols, 7);
   std::vector<float> y(tokens * rows);
+  // One untimed call per copy: backends that repack weights at first use (onednn-s8) are then
+  // timed in their steady state, as the engine runs them after loading.
+  for (const auto& c : copies) {
+    f.backend->Linear({c.data(), g_type, rows, cols}, x.data(), tokens, y.data());
+  }
   size_t next = 0;
   for (auto _ : state) {
     const kernels::WeightView w{copies[next].data(), g_type, rows, cols};
@@ -144,15 +149,19 @@ void BM_Moe(benchmark::State& state, std::string backend_name) {
   const kernels::MoeRouting routing{tokens, kUsed, experts.data(), weights.data()};
   const std::vector<float> x = RandomActivations(tokens * kD, 9);
   std::vector<float> out(tokens * kD);
+  const auto weights_of = [&](const Layer& l) {
+    return kernels::MoeWeights{kExperts, kD, kExpertFfn,
+                               {l.gate.data(), g_type, kExperts * kExpertFfn, kD},
+                               {l.up.data(), g_type, kExperts * kExpertFfn, kD},
+                               {l.down.data(), g_type, kExperts * kD, kExpertFfn}};
+  };
+  // One untimed call per copy (see BM_Linear).
+  for (const Layer& l : layers) f.backend->Moe(weights_of(l), x.data(), routing, out.data());
   size_t next = 0;
   for (auto _ : state) {
     const Layer& l = layers[next];
     next = (next + 1) % layers.size();
-    const kernels::MoeWeights w{kExperts, kD, kExpertFfn,
-                                {l.gate.data(), g_type, kExperts * kExpertFfn, kD},
-                                {l.up.data(), g_type, kExperts * kExpertFfn, kD},
-                                {l.down.data(), g_type, kExperts * kD, kExpertFfn}};
-    f.backend->Moe(w, x.data(), routing, out.data());
+    f.backend->Moe(weights_of(l), x.data(), routing, out.data());
     benchmark::DoNotOptimize(out.data());
   }
   const double flops = 2.0 * 3 * kD * kExpertFfn * kUsed * tokens;

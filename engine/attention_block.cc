@@ -1,4 +1,4 @@
-// GQA attention (spec lfm2-moe.md §2.4): q, k, v projections; RMSNorm of every q and k head;
+// GQA attention (docs/model.md §2.4): q, k, v projections; RMSNorm of every q and k head;
 // NEOX RoPE; causal softmax attention over the KV cache; output projection.
 //
 // Numerics follow llama.cpp's CPU path without flash attention, which keeps K and V in an f16

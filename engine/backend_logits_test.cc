@@ -1,6 +1,9 @@
-// Whole-model agreement of every compiled backend with the reference backend: next-token
-// log-softmax at every position of a 48-token prefill on generated tiny models (MoE and dense,
-// f32 / q8_0 / q4_0), within a bound per backend and weight type (ToleranceFor).
+// Whole-model fidelity of every backend: next-token log-softmax at every position of a 48-token
+// prefill on generated tiny models (MoE f32 / q8_0 / q4_0, dense q4_0) against the `exact`
+// backend, float64 sums over the file's dequantized weights (kernels/exact/exact_backend.h). The
+// rest of the forward pass (norms, conv, attention and its f16 K/V cache) is the engine's own
+// code, which every backend shares, so what is measured is the backend. Each backend is held to
+// the bound of what it claims to compute (ClaimOf, ToleranceFor).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -24,30 +27,52 @@ struct Case {
   const char* arch;
   DType type;
 };
-const Case kCases[] = {{"lfm2moe", DType::kF32}, {"lfm2moe", DType::kQ8_0}, {"lfm2moe", DType::kQ4_0},
+const Case kCases[] = {{"lfm2moe", DType::kF32},
+                       {"lfm2moe", DType::kQ8_0},
+                       {"lfm2moe", DType::kQ4_0},
                        {"lfm2", DType::kQ4_0}};
+
+// What a backend computes (kernels/registry.h).
+enum class Claim {
+  kFileModel,    // the file's model in f32: naive, openblas, onednn
+  kLlamaCpp,     // llama.cpp's numerics, activations rounded to q8_0/q8_K blocks: reference, cpu
+  kRequantized,  // weights re-quantized to s8 per row, activations to u8 per token: onednn-s8
+};
+
+Claim ClaimOf(const std::string& backend) {
+  if (backend == "reference" || backend == "cpu") return Claim::kLlamaCpp;
+  if (backend == "onednn-s8") return Claim::kRequantized;
+  return Claim::kFileModel;
+}
 
 struct Tolerance {
   double median_position;  // median over positions of the largest |Δ log-softmax|
-  double mean_kl;          // mean over positions of KL(reference || backend)
-  double top1_gap;         // a top-1 may differ only where the reference's lead is below this
+  double mean_kl;          // mean over positions of KL(exact || backend)
+  double top1_gap;         // a top-1 may differ only where the exact model's lead is below this
 };
 
-// On f32 weights naive, cpu and openblas do the reference's arithmetic up to float summation
-// order (measured median 3e-4, mean KL 5e-9): a tight bound and the same top-1 everywhere.
-// On quantized weights a last-bit difference flips one activation's q8 rounding (cpu), or the
-// activations are not rounded at all (naive, openblas multiply dequantized f32 weights by f32
-// activations); on these random-weight models such a change grows through the layers, as it
-// does between llama.cpp builds (engine/llamacpp_reference_test.cc), so the bound is the
-// statistical one used there: median 0.4, mean KL 0.05, top-1 swaps only within 1 nat (measured
-// at most median 0.25, mean KL 0.028). oneDNN on a CPU without bf16 or VNNI rounds every weight
-// to 7 bits per row (engine-wide ~1.6% per weight): measured median 0.66, mean KL 0.035;
-// bound median 1.0, mean KL 0.08, swaps within 1.5 nats. A different model (another seed)
-// fails every bound by far (AnotherModelIsCaught).
-Tolerance ToleranceFor(const std::string& backend, DType type) {
-  if (backend == "onednn") return {1.0, 0.08, 1.5};
-  if (type == DType::kF32) return {2e-3, 1e-6, 0};
-  return {0.4, 0.05, 1.0};
+// kFileModel (and kLlamaCpp on f32 files, where llama.cpp does not round activations): the same
+//   products summed in f32 instead of f64, a relative error of about sqrt(n)·2^-24 ≈ 1e-6 per
+//   output (n ≤ 512 here). The engine stores K and V in f16 (as llama.cpp does), where such an
+//   error occasionally moves a value to the neighbouring f16 (a relative change of 2^-11 ≈ 5e-4
+//   on one element); through six layers that stays below 1e-3 in log-prob (measured median
+//   position 1.5e-4..2.9e-4, mean KL < 5e-9). Bound: median position 2e-3, mean KL 1e-6, and
+//   the top-1 the same wherever the exact model's lead is above 1e-2.
+// kLlamaCpp on quantized files: every matrix input is rounded to 8-bit blocks, an error of up to
+//   half a step (amax/254) per value, about 0.6% of the values' RMS, on every product. On these
+//   random-weight models such a perturbation grows through the layers to log-prob changes of
+//   order 0.1 to 1 (measured median position 0.25, mean KL 0.027). The bound checks that the
+//   model is the file's: median position 1, mean KL 0.1, top-1 swaps only within 1 nat.
+//   llama.cpp's own vectors hold these backends tightly (llamacpp_reference_test.cc).
+// kRequantized: onednn-s8 on a CPU without VNNI keeps 7 bits per weight (error up to 1/126 of
+//   the row's largest weight, ~1.6% RMS) besides 8 bits per activation, about three times the
+//   activation rounding above (measured median position 0.43, mean KL 0.031, swaps within
+//   0.75): median position 1.5, mean KL 0.15, swaps within 1.5 nats. A different model (another
+//   seed) fails even that (AnotherModelIsCaught).
+Tolerance ToleranceFor(Claim claim, DType type) {
+  if (claim == Claim::kRequantized) return {1.5, 0.15, 1.5};
+  if (claim == Claim::kLlamaCpp && type != DType::kF32) return {1.0, 0.1, 1.0};
+  return {2e-3, 1e-6, 1e-2};
 }
 
 std::string MakeTiny(const Case& c, uint64_t seed) {
@@ -55,7 +80,8 @@ std::string MakeTiny(const Case& c, uint64_t seed) {
   o.arch = c.arch;
   o.type = c.type;
   o.seed = seed;
-  o.output = fmt::format("{}/{}-{}-{}.gguf", testing::TempDir(), c.arch, kernels::DTypeName(c.type), seed);
+  o.output =
+      fmt::format("{}/{}-{}-{}.gguf", testing::TempDir(), c.arch, kernels::DTypeName(c.type), seed);
   o.show_progress = false;
   ThreadPool pool(2);
   const Status s = MakeModel(o, pool);
@@ -82,11 +108,12 @@ std::vector<double> LogSoftmaxAll(const std::string& model, const std::string& b
 }
 
 struct Agreement {
-  double max_abs_diff = 0;      // over every position and token
-  double median_position = 0;   // median over positions of the position's max |diff|
-  double mean_kl = 0;           // mean over positions of KL(reference || backend)
+  int positions = 0;
+  double median_abs_diff = 0;  // median over every position and token of |Δ log-softmax|
+  double median_position = 0;  // median over positions of the position's max |Δ|
+  double mean_kl = 0;          // mean over positions of KL(exact || backend)
   int top1_mismatches = 0;
-  double worst_top1_gap = 0;    // the reference's largest lead where the top-1 differs
+  double worst_top1_gap = 0;  // the exact model's largest lead where the top-1 differs
 };
 
 bool Within(const Agreement& a, const Tolerance& t) {
@@ -95,33 +122,45 @@ bool Within(const Agreement& a, const Tolerance& t) {
 }
 
 std::string Describe(const Agreement& a) {
-  return fmt::format("max |d log-softmax| {:.3g}, median position {:.3g}, mean KL {:.2e}, "
-                     "top-1 mismatches {} (largest reference lead {:.3g})",
-                     a.max_abs_diff, a.median_position, a.mean_kl, a.top1_mismatches, a.worst_top1_gap);
+  return fmt::format(
+      "top-1 {}/{} (largest exact lead where it differs {:.3g}), median |d| {:.2g}, "
+      "median position max {:.3g}, mean KL {:.2e}",
+      a.positions - a.top1_mismatches, a.positions, a.worst_top1_gap, a.median_abs_diff,
+      a.median_position, a.mean_kl);
 }
 
-Agreement Compare(const std::vector<double>& got, const std::vector<double>& ref, int64_t V) {
+double Median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+Agreement Compare(const std::vector<double>& got, const std::vector<double>& exact, int64_t V) {
   Agreement a;
-  const size_t n = ref.size() / V;
-  std::vector<double> position_max(n);
+  const size_t n = exact.size() / V;
+  a.positions = static_cast<int>(n);
+  if (got.size() != exact.size()) {
+    a.median_position = a.mean_kl = a.worst_top1_gap = INFINITY;
+    a.top1_mismatches = a.positions;
+    return a;
+  }
+  std::vector<double> position_max(n), all(exact.size());
   for (size_t p = 0; p < n; ++p) {
-    const double* r = ref.data() + p * V;
+    const double* r = exact.data() + p * V;
     const double* g = got.data() + p * V;
     for (int64_t v = 0; v < V; ++v) {
-      position_max[p] = std::max(position_max[p], std::fabs(g[v] - r[v]));
+      all[p * V + v] = std::fabs(g[v] - r[v]);
+      position_max[p] = std::max(position_max[p], all[p * V + v]);
       a.mean_kl += std::exp(r[v]) * (r[v] - g[v]) / n;
     }
-    a.max_abs_diff = std::max(a.max_abs_diff, position_max[p]);
-    const int64_t top_ref = std::max_element(r, r + V) - r, top_got = std::max_element(g, g + V) - g;
-    std::vector<double> sorted(r, r + V);
-    std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<>());
-    if (top_ref != top_got) {
+    const int64_t top_exact = std::max_element(r, r + V) - r,
+                  top_got = std::max_element(g, g + V) - g;
+    if (top_exact != top_got) {
       a.top1_mismatches++;
-      a.worst_top1_gap = std::max(a.worst_top1_gap, sorted[0] - sorted[1]);
+      a.worst_top1_gap = std::max(a.worst_top1_gap, r[top_exact] - r[top_got]);
     }
   }
-  std::nth_element(position_max.begin(), position_max.begin() + n / 2, position_max.end());
-  a.median_position = position_max[n / 2];
+  a.median_position = Median(position_max);
+  a.median_abs_diff = Median(all);
   return a;
 }
 
@@ -132,20 +171,40 @@ std::vector<int32_t> Tokens(int64_t n_vocab) {
   return tokens;
 }
 
-TEST(BackendLogitsTest, EveryBackendAgreesWithTheReference) {
+// Every backend the registry lists, the `reference` one included.
+TEST(BackendLogitsTest, EveryBackendIsWithinItsClaimOfTheExactModel) {
   const std::vector<int32_t> tokens = Tokens(512);
   for (const Case& c : kCases) {
     const std::string model = MakeTiny(c, 11);
     int64_t V = 0;
-    const std::vector<double> ref = LogSoftmaxAll(model, "reference", tokens, &V);
-    ASSERT_FALSE(ref.empty());
+    const std::vector<double> exact = LogSoftmaxAll(model, "exact", tokens, &V);
+    ASSERT_FALSE(exact.empty());
     for (const std::string& backend : kernels::CompiledBackends()) {
-      if (backend == "reference") continue;
-      const Agreement a = Compare(LogSoftmaxAll(model, backend, tokens, &V), ref, V);
+      const Agreement a = Compare(LogSoftmaxAll(model, backend, tokens, &V), exact, V);
       const std::string what = fmt::format("{} {} {}", c.arch, kernels::DTypeName(c.type), backend);
       fmt::print("{}: {}\n", what, Describe(a));
-      EXPECT_TRUE(Within(a, ToleranceFor(backend, c.type))) << what << ": " << Describe(a);
+      EXPECT_TRUE(Within(a, ToleranceFor(ClaimOf(backend), c.type))) << what << ": " << Describe(a);
     }
+  }
+}
+
+// The bounds tell the claims apart: on a quantized file, llama.cpp's activation rounding (cpu)
+// is not the file's model, and neither is the s8 re-quantization (what `onednn` computed before
+// it moved to f32 panels), so both fail the file-model bound.
+TEST(BackendLogitsTest, AnotherComputationFailsTheFileModelBound) {
+  const Case c{"lfm2moe", DType::kQ4_0};
+  const std::vector<int32_t> tokens = Tokens(512);
+  const std::string model = MakeTiny(c, 11);
+  int64_t V = 0;
+  const std::vector<double> exact = LogSoftmaxAll(model, "exact", tokens, &V);
+  std::vector<std::string> others = {"cpu"};
+  for (const std::string& b : kernels::CompiledBackends()) {
+    if (b == "onednn-s8") others.push_back(b);
+  }
+  for (const std::string& backend : others) {
+    const Agreement a = Compare(LogSoftmaxAll(model, backend, tokens, &V), exact, V);
+    EXPECT_FALSE(Within(a, ToleranceFor(Claim::kFileModel, c.type)))
+        << backend << ": " << Describe(a);
   }
 }
 
@@ -154,9 +213,9 @@ TEST(BackendLogitsTest, AnotherModelIsCaught) {
   const Case c{"lfm2moe", DType::kQ4_0};
   const std::vector<int32_t> tokens = Tokens(512);
   int64_t V = 0;
-  const std::vector<double> ref = LogSoftmaxAll(MakeTiny(c, 11), "reference", tokens, &V);
-  const Agreement a = Compare(LogSoftmaxAll(MakeTiny(c, 12), "cpu", tokens, &V), ref, V);
-  EXPECT_FALSE(Within(a, ToleranceFor("onednn", c.type))) << Describe(a);
+  const std::vector<double> exact = LogSoftmaxAll(MakeTiny(c, 11), "exact", tokens, &V);
+  const Agreement a = Compare(LogSoftmaxAll(MakeTiny(c, 12), "exact", tokens, &V), exact, V);
+  EXPECT_FALSE(Within(a, ToleranceFor(Claim::kRequantized, c.type))) << Describe(a);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The blocks of an LFM2 layer (spec lfm2-moe.md §2.3-2.6), one per file, each a short function
+// The blocks of an LFM2 layer (docs/model.md §2.3-2.6), one per file, each a short function
 // over kernels ops. Every matrix product goes through BlockContext, i.e. through the backend.
 // Engine-internal: used by model.cc only.
 #pragma once

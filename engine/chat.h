@@ -1,4 +1,4 @@
-// Chat prompts in the LFM2 format (spec lfm2-moe.md §5.6). The GGUF's tokenizer.chat_template is
+// Chat prompts in the LFM2 format (docs/model.md §5.5). The GGUF's tokenizer.chat_template is
 // Jinja, which lfmbench does not interpret: this file renders what the LFM2 template renders,
 //   <|startoftext|><|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{text}<|im_end|>\n
 //   ...<|im_start|>assistant\n
@@ -33,7 +33,7 @@ std::string RenderChat(const Tokenizer& tokenizer, std::span<const ChatMessage> 
                        const ChatOptions& options = {});
 
 // The prompt's token ids: RenderChat tokenized with special tokens parsed and no automatic BOS,
-// since the text already starts with it (spec §5.5: never two BOS).
+// since the text already starts with it (docs/model.md §5.4: never two BOS).
 std::vector<int32_t> EncodeChat(const Tokenizer& tokenizer, std::span<const ChatMessage> messages,
                                 const ChatOptions& options = {});
 

@@ -1,5 +1,5 @@
 // Lfm2Config: every hyperparameter of an LFM2 / LFM2-MoE model, read once from GGUF metadata
-// (spec lfm2-moe.md §3.3). No other file reads hyperparameter keys.
+// (docs/model.md §3.2). No other file reads hyperparameter keys.
 #pragma once
 
 #include <cstdint>

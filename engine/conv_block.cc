@@ -1,4 +1,4 @@
-// The gated short convolution (spec lfm2-moe.md §2.3): B, C, x = split(in_proj · u);
+// The gated short convolution (docs/model.md §2.3): B, C, x = split(in_proj · u);
 // the input gate B⊙x is convolved causally per channel with the L-tap kernel (tap L-1 is the
 // current token), the output gate C multiplies the result, out_proj maps it back.
 #include <vector>

@@ -14,8 +14,12 @@
 #include <vector>
 
 #include "engine/gguf.h"
+#include "engine/model.h"
 #include "engine/model_maker.h"
+#include "engine/weights.h"
+#include "kernels/backend.h"
 #include "kernels/quant/fp16.h"
+#include "kernels/registry.h"
 #include "tests/test_support.h"
 
 namespace lfm::engine {
@@ -146,22 +150,96 @@ TEST_P(SequenceTest, ResetStartsOver) {
   EXPECT_EQ(first, again);
 }
 
+// The reference backend, recording every MoE call: the routing and the input it was given.
+class RecordingBackend : public kernels::Backend {
+ public:
+  struct MoeCall {
+    int64_t n_tokens = 0;
+    int n_used = 0;
+    std::vector<int32_t> experts;  // [n_tokens, n_used]
+    std::vector<float> weights;    // [n_tokens, n_used]
+    std::vector<float> x;          // [n_tokens, D]
+  };
+  std::vector<MoeCall> calls;
+
+  std::string_view Name() const override { return "recording"; }
+  bool Supports(DType type) const override { return reference_->Supports(type); }
+  void Linear(const kernels::WeightView& w, const float* x, int64_t n, float* y) override {
+    reference_->Linear(w, x, n, y);
+  }
+  void Moe(const kernels::MoeWeights& w, const float* x, const kernels::MoeRouting& r,
+           float* out) override {
+    const int64_t pairs = r.n_tokens * r.n_used;
+    calls.push_back({r.n_tokens,
+                     r.n_used,
+                     {r.experts, r.experts + pairs},
+                     {r.weights, r.weights + pairs},
+                     {x, x + r.n_tokens * w.d_model}});
+    reference_->Moe(w, x, r, out);
+  }
+
+ private:
+  std::unique_ptr<kernels::Backend> reference_ = kernels::MakeBackend("reference", nullptr).value();
+};
+
+// The per-expert counts are those of the router's own choices: each MoE layer's counts equal
+// the experts the layer handed the backend, and those are, token by token, the top-k of
+// sigmoid(router · x) + bias over the backend's own input x, weighted by the normalized sigmoids.
 TEST_P(SequenceTest, CountsTokensPerExpert) {
-  const Lfm2Config& c = engine_->config();
-  engine_->ResetExpertLoad();
-  auto seq = engine_->NewSequence();
-  std::vector<float> logits;
-  ASSERT_TRUE(engine_->Prefill(*seq, SomeTokens(10, V_), &logits).ok());
-  const auto& load = engine_->expert_tokens();
+  const auto& [arch, type] = GetParam();
+  auto file = GgufFile::Open(MakeTiny(arch, type)).value();
+  const Lfm2Config c = Lfm2Config::FromGguf(*file).value();
+  const Lfm2Weights weights = Lfm2Weights::Bind(*file, c).value();
+  ThreadPool pool(2);
+  RecordingBackend backend;
+  Lfm2Model model(c, weights, backend, backend, pool);
+  Sequence seq(c, 64);
+  std::vector<float> logits(c.n_vocab);
+  const std::vector<int32_t> tokens = SomeTokens(10, V_);
+  model.Forward(seq, tokens, /*all_positions=*/false, logits.data());
+
+  const auto& load = model.expert_tokens();
   ASSERT_EQ(static_cast<int>(load.size()), c.n_layers);
+  size_t call = 0;
   for (int l = 0; l < c.n_layers; ++l) {
     if (!c.is_moe(l)) {
       EXPECT_TRUE(load[l].empty());
       continue;
     }
-    ASSERT_EQ(static_cast<int>(load[l].size()), c.n_experts);
-    EXPECT_EQ(std::accumulate(load[l].begin(), load[l].end(), int64_t{0}), 10 * c.n_experts_used);
+    ASSERT_LT(call, backend.calls.size()) << "layer " << l << " made no MoE call";
+    const RecordingBackend::MoeCall& m = backend.calls[call++];
+    ASSERT_EQ(m.n_tokens, 10);
+    ASSERT_EQ(m.n_used, c.n_experts_used);
+    std::vector<int64_t> chosen(c.n_experts, 0);
+    for (int32_t e : m.experts) ++chosen[e];
+    EXPECT_EQ(load[l], chosen) << "layer " << l;
+
+    std::vector<float> router(m.n_tokens * c.n_experts);  // [n, E]
+    const kernels::WeightView& rw = weights.layers[l].router;
+    kernels::MakeBackend("reference", nullptr)
+        .value()
+        ->Linear(rw, m.x.data(), m.n_tokens, router.data());
+    for (int64_t t = 0; t < m.n_tokens; ++t) {
+      std::vector<double> score(c.n_experts), biased(c.n_experts);
+      for (int e = 0; e < c.n_experts; ++e) {
+        score[e] = 1.0 / (1.0 + std::exp(-static_cast<double>(router[t * c.n_experts + e])));
+        biased[e] = score[e] + weights.layers[l].expert_bias[e];
+      }
+      std::vector<int> by_score(c.n_experts);
+      std::iota(by_score.begin(), by_score.end(), 0);
+      std::stable_sort(by_score.begin(), by_score.end(),
+                       [&](int a, int b) { return biased[a] > biased[b]; });
+      double sum = 0;
+      for (int j = 0; j < m.n_used; ++j) sum += score[by_score[j]];
+      for (int j = 0; j < m.n_used; ++j) {
+        const int e = m.experts[t * m.n_used + j];
+        EXPECT_EQ(e, by_score[j]) << "layer " << l << " token " << t << " slot " << j;
+        EXPECT_NEAR(m.weights[t * m.n_used + j], score[e] / sum, 1e-6)
+            << "layer " << l << " token " << t << " slot " << j;
+      }
+    }
   }
+  EXPECT_EQ(call, backend.calls.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyModels, SequenceTest,

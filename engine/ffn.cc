@@ -1,4 +1,4 @@
-// The dense SwiGLU FFN of the leading layers (spec lfm2-moe.md §2.5):
+// The dense SwiGLU FFN of the leading layers (docs/model.md §2.5):
 // out = down · (silu(gate · v) ⊙ (up · v)).
 #include <vector>
 

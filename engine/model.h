@@ -1,4 +1,4 @@
-// Lfm2Model: the LFM2 / LFM2-MoE forward pass (spec lfm2-moe.md §2.1) over bound weights:
+// Lfm2Model: the LFM2 / LFM2-MoE forward pass (docs/model.md §2.1) over bound weights:
 // embedding, then per layer a pre-normed operator (short conv or attention) and a pre-normed
 // FFN (dense or MoE), each added to the residual stream; final norm; tied output head.
 #pragma once

@@ -26,7 +26,7 @@ struct Preset {
   float rope_base;
 };
 
-// Shapes: `8b-a1b` is LFM2-8B-A1B (spec §1.1); `350m` / `1.2b` are the dense LFM2 models
+// Shapes: `8b-a1b` is LFM2-8B-A1B (docs/model.md §1.1); `350m` / `1.2b` are the dense LFM2 models
 // (§1.2); `tiny` and `small` keep the structure at test-friendly sizes (`tiny` has the shape of
 // the shared reference models).
 const std::vector<Preset>& Presets() {

@@ -96,7 +96,7 @@ TEST(ModelMakerTest, SameSeedSameBytesWhateverTheThreadCount) {
 }
 
 TEST(ModelMakerTest, PresetParameterCountsMatchTheRealModel) {
-  // LFM2-8B-A1B: 8.34 B total, 1.56 B active (spec lfm2-moe.md §1.1), from the tensor list.
+  // LFM2-8B-A1B: 8.34 B total, 1.56 B active (docs/model.md §1.1), from the tensor list.
   const Lfm2Config c = *PresetConfig("8b-a1b", "lfm2moe");
   int64_t total = 0, experts = 0;
   for (const TensorSpec& s : ExpectedTensors(c)) {
@@ -107,7 +107,7 @@ TEST(ModelMakerTest, PresetParameterCountsMatchTheRealModel) {
   }
   EXPECT_NEAR(total / 1e9, 8.34, 0.01);
   EXPECT_NEAR((total - experts + experts * 4 / 32) / 1e9, 1.56, 0.01);
-  EXPECT_EQ(ExpectedTensors(c).size(), 256u);  // §3.4: 123 F32 + 133 weight tensors
+  EXPECT_EQ(ExpectedTensors(c).size(), 256u);  // docs/model.md §3.3: 123 F32 + 133 weight tensors
 }
 
 TEST(ModelMakerTest, UnknownPresetListsTheValidOnes) {

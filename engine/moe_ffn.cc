@@ -1,4 +1,4 @@
-// The sparse MoE FFN (spec lfm2-moe.md §2.6). The engine routes, the backend computes:
+// The sparse MoE FFN (docs/model.md §2.6). The engine routes, the backend computes:
 //   s = sigmoid(router · v); experts = top-k of s + bias (the bias only chooses);
 //   weights = s of the chosen experts / their sum; out = Σ weight · expert(v).
 #include <algorithm>
@@ -12,7 +12,7 @@ namespace lfm::engine {
 namespace {
 
 // llama.cpp clamps the weight sum from below by the smallest normal f16 instead of adding an
-// epsilon (spec §2.6); both are negligible for sums of sigmoids.
+// epsilon (docs/model.md §2.6); both are negligible for sums of sigmoids.
 constexpr float kMinWeightSum = 6.103515625e-5f;
 
 // Chooses token t's experts into experts[k] / weights[k] from its router logits[E].

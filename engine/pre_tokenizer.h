@@ -1,5 +1,5 @@
 // The pre-tokenizer of byte-level BPE: splits text into the pieces that BPE then encodes one by
-// one (spec lfm2-moe.md §5.2). Only the `lfm2` split is implemented, with PCRE2.
+// one (docs/model.md §5.2). Only the `lfm2` split is implemented, with PCRE2.
 #pragma once
 
 #include <memory>

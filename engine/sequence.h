@@ -1,6 +1,6 @@
 // Sequence: everything one token stream carries from one forward call to the next: the KV
 // cache of each attention layer, the last L-1 conv inputs of each conv layer, and its length
-// (the position of the next token). Spec lfm2-moe.md §2.8.
+// (the position of the next token). See docs/model.md §2.8.
 #pragma once
 
 #include <cstdint>

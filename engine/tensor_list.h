@@ -1,5 +1,5 @@
 // The one list of every tensor an LFM2 / LFM2-MoE GGUF holds for a given config, with GGUF
-// names and shapes exactly as llama.cpp's converter writes them (spec lfm2-moe.md §3.4).
+// names and shapes exactly as llama.cpp's converter writes them (docs/model.md §3.3).
 // The model generator writes this list; weight binding checks files against it.
 #pragma once
 

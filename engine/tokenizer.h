@@ -1,5 +1,5 @@
 // The byte-level BPE tokenizer of a GGUF file ("gpt2" model, `lfm2` pre-tokenizer), encoding
-// exactly as llama.cpp does (spec lfm2-moe.md §5): special-token split, pre-tokenizer split,
+// exactly as llama.cpp does (docs/model.md §5.1): special-token split, pre-tokenizer split,
 // whole-piece lookup (ignore_merges), then lowest-rank-first merges.
 #pragma once
 

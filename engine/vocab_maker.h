@@ -15,10 +15,10 @@ struct ByteLevelVocab {
   std::vector<std::string> merges;  // "left right", rank = index
 };
 
-// The LFM2 special tokens occupy ids 0..13 (spec lfm2-moe.md §5.4); n_vocab must be >= 270.
+// The LFM2 special tokens occupy ids 0..13 (docs/model.md §5.3); n_vocab must be >= 270.
 ByteLevelVocab MakeByteLevelVocab(int n_vocab);
 
-// The chat template written into generated files (ChatML-like, spec §5.6).
+// The chat template written into generated files (ChatML-like, docs/model.md §5.5).
 const char* Lfm2ChatTemplate();
 
 }  // namespace lfm::engine

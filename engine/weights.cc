@@ -11,7 +11,7 @@ namespace {
 using kernels::DType;
 using kernels::WeightView;
 
-// Other producers' names for tensors of the list (spec lfm2-moe.md §3.4).
+// Other producers' names for tensors of the list (docs/model.md §3.3).
 constexpr const char* kFinalNormAlias = "output_norm.weight";  // Ollama's converter
 constexpr const char* kOutputHead = "output.weight";           // untied output head, optional
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/exact/exact_backend.h"
 #include "kernels/naive/naive_backend.h"
 #include "kernels/reference/reference_backend.h"
 #if LFM_HAVE_ONEDNN
@@ -18,6 +19,7 @@ std::vector<std::string> CompiledBackends() {
   std::vector<std::string> names = {"reference", "naive", "cpu"};
 #if LFM_HAVE_ONEDNN
   names.push_back("onednn");
+  names.push_back("onednn-s8");
 #endif
 #if LFM_HAVE_OPENBLAS
   names.push_back("openblas");
@@ -29,8 +31,10 @@ StatusOr<std::unique_ptr<Backend>> MakeBackend(std::string_view name, ThreadPool
   if (name == "reference") return MakeReferenceBackend(pool);
   if (name == "naive") return MakeNaiveBackend(pool);
   if (name == "cpu") return MakeCpuBackend(pool);
+  if (name == "exact") return MakeExactBackend(pool);
 #if LFM_HAVE_ONEDNN
-  if (name == "onednn") return MakeOneDnnBackend(pool);
+  if (name == "onednn") return MakeOneDnnBackend(pool, OneDnnFormat::kF32);
+  if (name == "onednn-s8") return MakeOneDnnBackend(pool, OneDnnFormat::kS8);
 #endif
 #if LFM_HAVE_OPENBLAS
   if (name == "openblas") return MakeOpenBlasBackend(pool);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "base/check.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/moe_routing.h"
 #include "kernels/quant/vec_dot.h"
 
 namespace lfm::kernels {
@@ -47,7 +47,8 @@ class CpuBackend : public Backend {
   // one token this is the token-major decode loop: each pair is one expert.
   void Moe(const MoeWeights& w, const float* x, const MoeRouting& r, float* out) override {
     const int64_t D = w.d_model, F = w.d_ffn, n_pairs = r.n_tokens * r.n_used;
-    GroupPairsByExpert(w.n_experts, r);
+    const ExpertGroups& g = groups_;
+    groups_.Group(w.n_experts, r);
     Quantize(w.gate.type, x, r.n_tokens, D, acts_);
 
     // Gather each pair's token activations into expert order: [n_pairs, row_bytes].
@@ -55,7 +56,7 @@ class CpuBackend : public Backend {
     gathered_.row_bytes = acts_.row_bytes;
     gathered_.data.resize(n_pairs * acts_.row_bytes);
     for (int64_t i = 0; i < n_pairs; ++i) {
-      const uint8_t* src = acts_.row(pair_of_[i] / r.n_used);
+      const uint8_t* src = acts_.row(g.order[i] / r.n_used);
       std::copy(src, src + acts_.row_bytes, gathered_.row(i));
     }
 
@@ -63,10 +64,10 @@ class CpuBackend : public Backend {
     hidden_.resize(n_pairs * F);
     gate_.resize(n_pairs * F);
     const int64_t up_tasks = CeilDiv(F, kTaskRows);
-    RunTasks(static_cast<int64_t>(active_.size()) * up_tasks, [&](int64_t task) {
-      const int e = active_[task / up_tasks];
+    RunTasks(static_cast<int64_t>(g.active.size()) * up_tasks, [&](int64_t task) {
+      const int e = g.active[task / up_tasks];
       const int64_t r0 = task % up_tasks * kTaskRows, r1 = std::min(F, r0 + kTaskRows);
-      const int64_t first = expert_begin_[e], n = expert_begin_[e + 1] - first;
+      const int64_t first = g.begin[e], n = g.size(e);
       const uint8_t* a = gathered_.row(first);
       float* g = gate_.data() + first * F;
       float* h = hidden_.data() + first * F;
@@ -81,47 +82,18 @@ class CpuBackend : public Backend {
     Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
     pair_out_.resize(n_pairs * D);
     const int64_t down_tasks = CeilDiv(D, kTaskRows);
-    RunTasks(static_cast<int64_t>(active_.size()) * down_tasks, [&](int64_t task) {
-      const int e = active_[task / down_tasks];
+    RunTasks(static_cast<int64_t>(g.active.size()) * down_tasks, [&](int64_t task) {
+      const int e = g.active[task / down_tasks];
       const int64_t r0 = task % down_tasks * kTaskRows, r1 = std::min(D, r0 + kTaskRows);
-      const int64_t first = expert_begin_[e], n = expert_begin_[e + 1] - first;
+      const int64_t first = g.begin[e], n = g.size(e);
       cpu::GemmRows(w.Down(e), r0, r1, hidden_acts_.row(first), hidden_acts_.row_bytes, n,
                     pair_out_.data() + first * D, D);
     });
 
-    // Weighted sum of each token's slots, in slot order.
-    for (int64_t i = 0; i < n_pairs; ++i) slot_row_[pair_of_[i]] = i;
-    for (int64_t t = 0; t < r.n_tokens; ++t) {
-      float* o = out + t * D;
-      for (int j = 0; j < r.n_used; ++j) {
-        const float weight = r.weights[t * r.n_used + j];
-        const float* y = pair_out_.data() + slot_row_[t * r.n_used + j] * D;
-        for (int64_t d = 0; d < D; ++d) o[d] = j == 0 ? weight * y[d] : o[d] + weight * y[d];
-      }
-    }
+    SumExpertOutputs(r, g, pair_out_.data(), D, out);
   }
 
  private:
-  // Counting sort of the (token, slot) pairs by expert: pair_of_[i] is the pair (t * n_used + j)
-  // at position i; expert e's pairs are positions [expert_begin_[e], expert_begin_[e + 1]).
-  void GroupPairsByExpert(int n_experts, const MoeRouting& r) {
-    const int64_t n_pairs = r.n_tokens * r.n_used;
-    expert_begin_.assign(n_experts + 1, 0);
-    for (int64_t p = 0; p < n_pairs; ++p) {
-      LFM_CHECK(r.experts[p] >= 0 && r.experts[p] < n_experts, "expert id {}", r.experts[p]);
-      expert_begin_[r.experts[p] + 1]++;
-    }
-    active_.clear();
-    for (int e = 0; e < n_experts; ++e) {
-      if (expert_begin_[e + 1] > 0) active_.push_back(e);
-      expert_begin_[e + 1] += expert_begin_[e];
-    }
-    pair_of_.resize(n_pairs);
-    slot_row_.resize(n_pairs);
-    cursor_.assign(expert_begin_.begin(), expert_begin_.end() - 1);
-    for (int64_t p = 0; p < n_pairs; ++p) pair_of_[cursor_[r.experts[p]]++] = p;
-  }
-
   // Converts rows of x [n, cols] to the activation format of `weight_type`.
   void Quantize(DType weight_type, const float* x, int64_t n, int64_t cols, QuantizedRows& out) {
     out.type = VecDotType(weight_type);
@@ -142,12 +114,13 @@ class CpuBackend : public Backend {
   ThreadPool* pool_;
   QuantizedRows acts_, gathered_, hidden_acts_;
   std::vector<float> gate_, hidden_, pair_out_;
-  std::vector<int64_t> expert_begin_, cursor_, pair_of_, slot_row_;
-  std::vector<int> active_;
+  ExpertGroups groups_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> MakeCpuBackend(ThreadPool* pool) { return std::make_unique<CpuBackend>(pool); }
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool* pool) {
+  return std::make_unique<CpuBackend>(pool);
+}
 
 }  // namespace lfm::kernels

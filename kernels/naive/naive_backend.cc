@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "base/check.h"
+#include "kernels/moe_routing.h"
 #include "kernels/quant/quantize.h"
 
 namespace lfm::kernels {
@@ -19,8 +19,8 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // An f32 dot product the compiler vectorizes, cloned for AVX2+FMA and baseline x86-64 and
 // picked at load time, so the baseline is as fast as a plain f32 loop can honestly be.
-__attribute__((target_clones("arch=haswell", "default")))
-float DotF32(const float* a, const float* b, int64_t n) {
+__attribute__((target_clones("arch=haswell", "default"))) float DotF32(const float* a,
+                                                                       const float* b, int64_t n) {
   float sum = 0;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < n; ++i) sum += a[i] * b[i];
@@ -43,18 +43,15 @@ class NaiveBackend : public Backend {
   void Moe(const MoeWeights& w, const float* x, const MoeRouting& r, float* out) override {
     const int64_t D = w.d_model, F = w.d_ffn;
     std::fill(out, out + r.n_tokens * D, 0.0f);
-    for (int e = 0; e < w.n_experts; ++e) {
+    groups_.Group(w.n_experts, r);
+    for (int e : groups_.active) {
       // Permute: the (token, slot) pairs routed to e, padded with zero rows to the tile.
-      pairs_.clear();
-      for (int64_t p = 0; p < r.n_tokens * r.n_used; ++p) {
-        LFM_CHECK(r.experts[p] >= 0 && r.experts[p] < w.n_experts, "expert id {}", r.experts[p]);
-        if (r.experts[p] == e) pairs_.push_back(p);
-      }
-      if (pairs_.empty()) continue;
-      const int64_t padded = CeilDiv(static_cast<int64_t>(pairs_.size()), kTile) * kTile;
+      const int64_t* pairs = groups_.order.data() + groups_.begin[e];
+      const int64_t n = groups_.size(e);
+      const int64_t padded = CeilDiv(n, kTile) * kTile;
       xs_.assign(padded * D, 0.0f);
-      for (size_t i = 0; i < pairs_.size(); ++i) {
-        std::memcpy(&xs_[i * D], x + pairs_[i] / r.n_used * D, D * sizeof(float));
+      for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(&xs_[i * D], x + pairs[i] / r.n_used * D, D * sizeof(float));
       }
       // One GEMM per expert matrix on dequantized f32 weights.
       gate_.resize(padded * F);
@@ -68,9 +65,9 @@ class NaiveBackend : public Backend {
       Dequantize(w.Down(e), weights_);
       MatMul(weights_.data(), D, F, gate_.data(), padded, down_.data());
       // Unpermute with a weighted scatter-add (expert order, as a GPU kernel would).
-      for (size_t i = 0; i < pairs_.size(); ++i) {
-        const float weight = r.weights[pairs_[i]];
-        float* o = out + pairs_[i] / r.n_used * D;
+      for (int64_t i = 0; i < n; ++i) {
+        const float weight = r.weights[pairs[i]];
+        float* o = out + pairs[i] / r.n_used * D;
         for (int64_t d = 0; d < D; ++d) o[d] += weight * down_[i * D + d];
       }
     }
@@ -82,7 +79,8 @@ class NaiveBackend : public Backend {
     out.resize(w.rows * w.cols);
     RunTasks(CeilDiv(w.rows, kRowsPerTask), [&](int64_t task) {
       const int64_t r1 = std::min(w.rows, (task + 1) * kRowsPerTask);
-      for (int64_t r = task * kRowsPerTask; r < r1; ++r) DequantizeRow(w.type, w.row(r), &out[r * w.cols], w.cols);
+      for (int64_t r = task * kRowsPerTask; r < r1; ++r)
+        DequantizeRow(w.type, w.row(r), &out[r * w.cols], w.cols);
     });
   }
 
@@ -108,11 +106,13 @@ class NaiveBackend : public Backend {
 
   ThreadPool* pool_;
   std::vector<float> weights_, xs_, gate_, up_, down_;
-  std::vector<int64_t> pairs_;
+  ExpertGroups groups_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> MakeNaiveBackend(ThreadPool* pool) { return std::make_unique<NaiveBackend>(pool); }
+std::unique_ptr<Backend> MakeNaiveBackend(ThreadPool* pool) {
+  return std::make_unique<NaiveBackend>(pool);
+}
 
 }  // namespace lfm::kernels

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "base/check.h"
+#include "kernels/moe_routing.h"
+#include "kernels/panel_backend.h"
 #include "kernels/quant/fp16.h"
 #include "kernels/quant/quantize.h"
 
@@ -56,28 +58,46 @@ std::string_view FormatName(OneDnnFormat format) {
     case OneDnnFormat::kS8:
       return "s8";
     case OneDnnFormat::kF32:
-      return "f32";
-    case OneDnnFormat::kAuto:
       break;
   }
-  return "auto";
+  return "f32";
 }
 
-// The matmul's element types: source (activations), weights, destination.
+// The packed matmul's element types: source (activations), weights, destination.
 struct MatmulTypes {
   dt src, weights, dst;
 };
 
 MatmulTypes TypesOf(OneDnnFormat format) {
-  switch (format) {
-    case OneDnnFormat::kBf16:
-      return {dt::bf16, dt::bf16, dt::f32};
-    case OneDnnFormat::kS8:
-      return {dt::u8, dt::s8, dt::s32};
-    default:
-      return {dt::f32, dt::f32, dt::f32};
-  }
+  return format == OneDnnFormat::kS8 ? MatmulTypes{dt::u8, dt::s8, dt::s32}
+                                     : MatmulTypes{dt::bf16, dt::bf16, dt::f32};
 }
+
+// Backend `onednn`: the panel frame (panel_backend.h) with oneDNN's f32 GEMM as its product.
+class OneDnnF32Backend : public PanelBackend {
+ public:
+  using PanelBackend::PanelBackend;
+
+  std::string_view Name() const override { return "onednn"; }
+
+  std::string Describe() const override {
+    const dnnl_version_t* v = dnnl_version();
+    return fmt::format(
+        "onednn {}.{}.{} sgemm (isa {}; OpenMP 1 per call): f32 panels (256 KB for one token, "
+        "4 MB for more) dequantized on the fly by each of {} engine threads",
+        v->major, v->minor, v->patch, IsaName(dnnl::get_effective_cpu_isa()), threads());
+  }
+
+ private:
+  void Product(const float* panel, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+               int64_t ldy) override {
+    omp_set_num_threads(1);  // per calling thread: oneDNN runs on this pool thread only
+    // Row-major y [n, rows] = x [n, cols] · panel^T.
+    const dnnl_status_t status =
+        dnnl_sgemm('N', 'T', n, rows, cols, 1.0f, x, cols, panel, cols, 0.0f, y, ldy);
+    LFM_CHECK(status == dnnl_success, "dnnl_sgemm failed with status {}", static_cast<int>(status));
+  }
+};
 
 // dst [M, rows] = src [M, cols] · W^T with M known only at execution, so one primitive per
 // weight shape serves every token count. W is {cols, rows} in whatever layout oneDNN chooses.
@@ -154,9 +174,10 @@ uint64_t Fingerprint(std::span<const WeightView> parts) {
   return h;
 }
 
-class OneDnnBackend : public Backend {
+// Backend `onednn-s8` (and the unregistered bf16 variant): weights packed once per matrix.
+class OneDnnPackedBackend : public Backend {
  public:
-  OneDnnBackend(ThreadPool* pool, OneDnnFormat format, dnnl::engine engine)
+  OneDnnPackedBackend(ThreadPool* pool, OneDnnFormat format, dnnl::engine engine)
       : pool_(pool),
         format_(format),
         threads_(pool ? pool->num_threads() : 1),
@@ -171,7 +192,9 @@ class OneDnnBackend : public Backend {
     for (PerThread& t : threads_state_) t.stream = dnnl::stream(engine_);
   }
 
-  std::string_view Name() const override { return "onednn"; }
+  std::string_view Name() const override {
+    return format_ == OneDnnFormat::kS8 ? "onednn-s8" : "onednn-bf16";
+  }
 
   std::string Describe() const override {
     const dnnl_version_t* v = dnnl_version();
@@ -179,7 +202,7 @@ class OneDnnBackend : public Backend {
         format_ == OneDnnFormat::kS8
             ? fmt::format("s8 weights ({}-bit, per-row scales) x u8 per-token activations",
                           weight_qmax_ == 127 ? 8 : 7)
-            : fmt::format("{} weights and activations", FormatName(format_));
+            : "bf16 weights and activations";
     return fmt::format(
         "onednn {}.{}.{}: {}; isa {}; single-threaded oneDNN calls (OpenMP 1) on row slices "
         "across {} engine threads",
@@ -205,29 +228,29 @@ class OneDnnBackend : public Backend {
   // the down matrices in a second; then each token's slots summed in order, as the reference.
   void Moe(const MoeWeights& w, const float* x, const MoeRouting& r, float* out) override {
     const int64_t D = w.d_model, F = w.d_ffn, n_pairs = r.n_tokens * r.n_used;
-    GroupByExpert(w.n_experts, r);
+    const ExpertGroups& g = groups_;
+    groups_.Group(w.n_experts, r);
     gate_up_.assign(w.n_experts, nullptr);
     down_.assign(w.n_experts, nullptr);
-    for (int e = 0; e < w.n_experts; ++e) {  // packs on first use, so before the parallel part
-      if (offsets_[e + 1] == offsets_[e]) continue;
+    for (int e : g.active) {  // packs on first use, so before the parallel part
       const WeightView gate_up[] = {w.Gate(e), w.Up(e)}, down[] = {w.Down(e)};
       gate_up_[e] = &Packed(gate_up, true);
       down_[e] = &Packed(down, false);
     }
     Convert(x, r.n_tokens, D, &acts_);
-    Gather(acts_, order_, r.n_used, &gathered_);  // [n_pairs] in expert order
+    Gather(acts_, g.order, r.n_used, &gathered_);  // [n_pairs] in expert order
 
     hidden_.resize(n_pairs * F);  // [n_pairs, F]
     ExpertSlices(gate_up_);
     RunTasks(static_cast<int64_t>(tasks_.size()), [&](int64_t task, int thread) {
       const auto [e, slice] = tasks_[task];
       const PackedSlice& s = gate_up_[e]->slices[slice];
-      const int64_t n = offsets_[e + 1] - offsets_[e], units = s.rows / 2;
-      const float* res = Multiply(s, gathered_, offsets_[e], n, thread);  // [n, gate | up]
+      const int64_t n = g.size(e), units = s.rows / 2;
+      const float* res = Multiply(s, gathered_, g.begin[e], n, thread);  // [n, gate | up]
       for (int64_t i = 0; i < n; ++i) {
-        const float* g = res + i * s.rows;
-        float* h = hidden_.data() + (offsets_[e] + i) * F + s.first;
-        for (int64_t j = 0; j < units; ++j) h[j] = Silu(g[j]) * g[units + j];
+        const float* gu = res + i * s.rows;
+        float* h = hidden_.data() + (g.begin[e] + i) * F + s.first;
+        for (int64_t j = 0; j < units; ++j) h[j] = Silu(gu[j]) * gu[units + j];
       }
     });
 
@@ -237,22 +260,15 @@ class OneDnnBackend : public Backend {
     RunTasks(static_cast<int64_t>(tasks_.size()), [&](int64_t task, int thread) {
       const auto [e, slice] = tasks_[task];
       const PackedSlice& s = down_[e]->slices[slice];
-      const int64_t n = offsets_[e + 1] - offsets_[e];
-      const float* res = Multiply(s, hidden_acts_, offsets_[e], n, thread);  // [n, s.rows]
+      const int64_t n = g.size(e);
+      const float* res = Multiply(s, hidden_acts_, g.begin[e], n, thread);  // [n, s.rows]
       for (int64_t i = 0; i < n; ++i) {
         std::copy(res + i * s.rows, res + (i + 1) * s.rows,
-                  ys_.data() + (offsets_[e] + i) * D + s.first);
+                  ys_.data() + (g.begin[e] + i) * D + s.first);
       }
     });
 
-    for (int64_t t = 0; t < r.n_tokens; ++t) {
-      float* o = out + t * D;
-      for (int j = 0; j < r.n_used; ++j) {
-        const float weight = r.weights[t * r.n_used + j];
-        const float* y = ys_.data() + position_[t * r.n_used + j] * D;
-        for (int64_t d = 0; d < D; ++d) o[d] = j == 0 ? weight * y[d] : o[d] + weight * y[d];
-      }
-    }
+    SumExpertOutputs(r, g, ys_.data(), D, out);
   }
 
  private:
@@ -402,13 +418,10 @@ class OneDnnBackend : public Backend {
         s->sums[r] = sum;
         return;
       }
-      case OneDnnFormat::kBf16: {
+      default: {
         auto* o = reinterpret_cast<uint16_t*>(out);
         for (int64_t c = 0; c < cols; ++c) o[c] = Fp32ToBf16(row[c]);
-        return;
       }
-      default:
-        std::memcpy(out, row, cols * sizeof(float));
     }
   }
 
@@ -429,11 +442,9 @@ class OneDnnBackend : public Backend {
             out[c] = static_cast<uint8_t>(NearestInt(xt[c] * inv) + kZeroPoint);
           }
           a->scales[t] = amax / 127.0f;
-        } else if (format_ == OneDnnFormat::kBf16) {
+        } else {
           auto* o = reinterpret_cast<uint16_t*>(out);
           for (int64_t c = 0; c < cols; ++c) o[c] = Fp32ToBf16(xt[c]);
-        } else {
-          std::memcpy(out, xt, cols * sizeof(float));
         }
       }
     });
@@ -487,25 +498,6 @@ class OneDnnBackend : public Backend {
     return t.result.data();
   }
 
-  // order_: pair indices t * n_used + j sorted by expert (stable); offsets_[e]: where expert
-  // e's pairs start in it; position_: the inverse of order_.
-  void GroupByExpert(int n_experts, const MoeRouting& r) {
-    const int64_t n_pairs = r.n_tokens * r.n_used;
-    offsets_.assign(n_experts + 1, 0);
-    for (int64_t p = 0; p < n_pairs; ++p) {
-      LFM_CHECK(r.experts[p] >= 0 && r.experts[p] < n_experts, "expert id {}", r.experts[p]);
-      ++offsets_[r.experts[p] + 1];
-    }
-    for (int e = 0; e < n_experts; ++e) offsets_[e + 1] += offsets_[e];
-    order_.resize(n_pairs);
-    position_.resize(n_pairs);
-    std::vector<int64_t> next(offsets_.begin(), offsets_.end() - 1);
-    for (int64_t p = 0; p < n_pairs; ++p) {
-      position_[p] = next[r.experts[p]]++;
-      order_[position_[p]] = p;
-    }
-  }
-
   // tasks_: (expert, slice) for every slice of the used experts' packed matrices.
   void ExpertSlices(const std::vector<const PackedMatrix*>& per_expert) {
     tasks_.clear();
@@ -524,7 +516,7 @@ class OneDnnBackend : public Backend {
   std::map<std::pair<int64_t, int64_t>, Primitive> primitives_;  // by slice (rows, cols)
   std::map<Key, PackedMatrix> packed_;
   Activations acts_, gathered_, hidden_acts_;
-  std::vector<int64_t> offsets_, order_, position_;
+  ExpertGroups groups_;
   std::vector<const PackedMatrix*> gate_up_, down_;  // per expert, null when it has no tokens
   std::vector<std::pair<int, size_t>> tasks_;
   std::vector<float> hidden_, ys_;
@@ -533,18 +525,13 @@ class OneDnnBackend : public Backend {
 }  // namespace
 
 StatusOr<std::unique_ptr<Backend>> MakeOneDnnBackend(ThreadPool* pool, OneDnnFormat format) {
+  if (format == OneDnnFormat::kF32) return std::unique_ptr<Backend>(new OneDnnF32Backend(pool));
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  if (format == OneDnnFormat::kAuto) {
-    const bool native_bf16 = HasIsa(dnnl::get_effective_cpu_isa(), dnnl::cpu_isa::avx512_core_bf16);
-    format = native_bf16 && CanRun(engine, OneDnnFormat::kBf16) ? OneDnnFormat::kBf16
-             : CanRun(engine, OneDnnFormat::kS8)                ? OneDnnFormat::kS8
-                                                                : OneDnnFormat::kF32;
-  }
   if (!CanRun(engine, format)) {
     return Error(StatusCode::kUnimplemented, "oneDNN has no {} matmul for this CPU (isa {})",
                  FormatName(format), IsaName(dnnl::get_effective_cpu_isa()));
   }
-  return std::unique_ptr<Backend>(new OneDnnBackend(pool, format, std::move(engine)));
+  return std::unique_ptr<Backend>(new OneDnnPackedBackend(pool, format, std::move(engine)));
 }
 
 }  // namespace lfm::kernels

@@ -1,4 +1,4 @@
-// Byte layouts of the ggml block formats used by LFM2 GGUF files (spec lfm2-moe.md §4).
+// Byte layouts of the ggml block formats used by LFM2 GGUF files (docs/model.md §4).
 // All fields little-endian; fp16 fields hold IEEE binary16 bits.
 #pragma once
 

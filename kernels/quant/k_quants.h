@@ -1,4 +1,4 @@
-// Element access for the K-quant formats (spec lfm2-moe.md §4.5-4.7), shared by dequantization
+// Element access for the K-quant formats (docs/model.md §4.1-4.2), shared by dequantization
 // and dot products so the bit layouts live in one place.
 #pragma once
 

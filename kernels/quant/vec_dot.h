@@ -1,6 +1,6 @@
 // Dot products of a stored weight row with an activation row, computed the way llama.cpp's CPU
 // backend computes them: the activation is first converted to the weight type's "vec-dot type"
-// (spec lfm2-moe.md §4.9) and the dot product then runs on integers per block where the formats
+// (docs/model.md §4.3) and the dot product then runs on integers per block where the formats
 // allow. This scalar code is the reference every faster backend is checked against.
 #pragma once
 
