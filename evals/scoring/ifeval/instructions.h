@@ -13,7 +13,7 @@
 //   length_constraints:nth_paragraph_first_word  length_constraints:number_paragraphs
 //   length_constraints:number_sentences  length_constraints:number_words
 //   punctuation:no_comma  startend:end_checker  startend:quotation
-// The checks that need a language detector or NLTK use language.h, punkt.h and word_tokenize.h
+// The checks that need a language detector or NLTK use langdetect.h, punkt.h and word_tokenize.h
 // (whose headers say where they can differ from the originals).
 #pragma once
 
