@@ -121,7 +121,7 @@ TEST(MultiIfTest, PerTurnAndLanguageMetrics) {
     }
   }
   const auto rows = metrics.Rows();
-  ASSERT_EQ(rows.size(), 7u);  // turns 1-2: all, Chinese, English; turn 3: all, English
+  ASSERT_EQ(rows.size(), 8u);  // turns 1-2: all, Chinese, English; turn 3: all, English
   auto find = [&](size_t turn, const std::string& language) {
     for (const auto& row : rows) {
       if (row.turn == turn && row.language == language) return row;
