@@ -97,6 +97,43 @@ std::vector<ChatMessage> MultiIfMessages(const MultiIfConversation& conversation
   return messages;
 }
 
+StatusOr<std::vector<std::vector<std::string>>> GenerateMultiIfReplies(
+    LanguageModel& model, const std::vector<MultiIfConversation>& conversations,
+    const GenerationRequest& settings) {
+  std::vector<std::vector<std::string>> replies(conversations.size());
+  for (size_t turn = 0; turn < 3; ++turn) {
+    std::vector<GenerationRequest> requests;
+    std::vector<size_t> owners;  // conversation index of each request
+    for (size_t c = 0; c < conversations.size(); ++c) {
+      if (turn >= conversations[c].turns.size()) continue;
+      GenerationRequest request = settings;
+      LFM_ASSIGN_OR_RETURN(request.context, model.ApplyChatTemplate(
+                                                MultiIfMessages(conversations[c], turn, replies[c]),
+                                                /*add_generation_prompt=*/true));
+      requests.push_back(std::move(request));
+      owners.push_back(c);
+    }
+    if (requests.empty()) break;
+    LFM_ASSIGN_OR_RETURN(std::vector<std::string> generated, model.GenerateUntil(requests));
+    for (size_t i = 0; i < owners.size(); ++i) replies[owners[i]].push_back(generated.at(i));
+  }
+  return replies;
+}
+
+MultiIfMetrics ScoreMultiIf(const std::vector<MultiIfConversation>& conversations,
+                            const std::vector<std::vector<std::string>>& replies) {
+  MultiIfMetrics metrics;
+  for (size_t c = 0; c < conversations.size() && c < replies.size(); ++c) {
+    const auto& conversation = conversations[c];
+    for (size_t t = 0; t < conversation.turns.size() && t < replies[c].size(); ++t) {
+      const IfevalPrompt& checks = conversation.turns[t].checks;
+      metrics.Add(conversation.language, t, Follow::StrictUnstripped(checks, replies[c][t]),
+                  Follow::Loose(checks, replies[c][t]));
+    }
+  }
+  return metrics;
+}
+
 void MultiIfMetrics::Add(const std::string& language, size_t turn, const FollowResult& strict,
                          const FollowResult& loose) {
   for (const std::string& group : {std::string("all_languages"), language}) {

@@ -44,6 +44,14 @@ StatusOr<std::vector<MultiIfConversation>> ParseMultiIfCsv(const std::string& te
 std::vector<ChatMessage> MultiIfMessages(const MultiIfConversation& conversation, size_t turn,
                                          const std::vector<std::string>& replies);
 
+// The official protocol's generation: turn by turn over all conversations (one GenerateUntil
+// call per turn), each turn's prompt being `model`'s chat template over MultiIfMessages with the
+// model's own earlier replies, and `settings` (context ignored) for every request. Returns
+// replies[conversation][turn]. Errors: the model's, or kUnimplemented without a chat template.
+StatusOr<std::vector<std::vector<std::string>>> GenerateMultiIfReplies(
+    LanguageModel& model, const std::vector<MultiIfConversation>& conversations,
+    const GenerationRequest& settings);
+
 // Scoring a reply: gen_acc_strict is Follow::StrictUnstripped, gen_acc_loose Follow::Loose.
 
 // Per turn and language, what metrics_gen reports.
@@ -67,5 +75,10 @@ class MultiIfMetrics {
   };
   std::map<std::pair<size_t, std::string>, Counts> counts_;
 };
+
+// Every turn of every conversation scored (strict: Follow::StrictUnstripped, loose:
+// Follow::Loose) into metrics_gen's numbers.
+MultiIfMetrics ScoreMultiIf(const std::vector<MultiIfConversation>& conversations,
+                            const std::vector<std::vector<std::string>>& replies);
 
 }  // namespace lfm::evals::ifeval

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "evals/fake_model.h"
 #include "tests/test_support.h"
 
 namespace lfm::evals::ifeval {
@@ -111,16 +112,7 @@ TEST(MultiIfTest, PerTurnAndLanguageMetrics) {
        "The weather is lovely today, bye"},  // capital T and a comma: 1 of 3
       {"我们明天早上去公园散步，然后一起吃早饭。",
        "我们明天早上去公园散步，然后一起吃早饭。"}};  // no title: 2 of 3
-  MultiIfMetrics metrics;
-  for (size_t c = 0; c < conversations->size(); ++c) {
-    const auto& conversation = (*conversations)[c];
-    for (size_t t = 0; t < conversation.turns.size(); ++t) {
-      const auto& checks = conversation.turns[t].checks;
-      metrics.Add(conversation.language, t, Follow::StrictUnstripped(checks, replies[c][t]),
-                  Follow::Loose(checks, replies[c][t]));
-    }
-  }
-  const auto rows = metrics.Rows();
+  const auto rows = ScoreMultiIf(*conversations, replies).Rows();
   ASSERT_EQ(rows.size(), 8u);  // turns 1-2: all, Chinese, English; turn 3: all, English
   auto find = [&](size_t turn, const std::string& language) {
     for (const auto& row : rows) {
@@ -141,6 +133,35 @@ TEST(MultiIfTest, PerTurnAndLanguageMetrics) {
   const auto turn3 = find(3, "all_languages");
   EXPECT_EQ(turn3.prompts, 1u);
   EXPECT_DOUBLE_EQ(turn3.overall, (0 + 1.0 / 3 + 0 + 1.0 / 3) / 4);
+}
+
+// Turn k is generated on the conversation so far: the chat template over every earlier user
+// turn and the model's own reply to it; one model call per turn; a two-turn conversation stops.
+TEST(MultiIfTest, GeneratesEachTurnOnTheConversationSoFar) {
+  auto conversations = ParseMultiIfCsv(TestCsv());
+  ASSERT_TRUE(conversations.ok());
+  std::vector<std::string> contexts;
+  FakeModel model({.generate = [&](const GenerationRequest& r) {
+    EXPECT_EQ(r.max_tokens, 7);
+    contexts.push_back(r.context);
+    return "reply " + std::to_string(contexts.size());
+  }});
+  GenerationRequest settings;
+  settings.max_tokens = 7;
+  auto replies = GenerateMultiIfReplies(model, *conversations, settings);
+  ASSERT_TRUE(replies.ok()) << replies.status().message();
+  ASSERT_EQ(replies->size(), 2u);
+  EXPECT_EQ((*replies)[0], (std::vector<std::string>{"reply 1", "reply 3", "reply 5"}));
+  EXPECT_EQ((*replies)[1], (std::vector<std::string>{"reply 2", "reply 4"}));
+  ASSERT_EQ(contexts.size(), 5u);
+  const std::string expected_turn3 =
+      *model.ApplyChatTemplate({{"user", "Describe the \"weather\" in lowercase."},
+                                {"assistant", "reply 1"},
+                                {"user", "End with bye."},
+                                {"assistant", "reply 3"},
+                                {"user", "No commas."}},
+                               true);
+  EXPECT_EQ(contexts[4], expected_turn3);
 }
 
 // The shared English file (909 conversations, 13 of them two-turn) parses whole.
