@@ -27,11 +27,14 @@ lfm_require_pkg(CURL libcurl libcurl4-openssl-dev)
 lfm_require_pkg(YAML_CPP yaml-cpp libyaml-cpp-dev)
 lfm_require_header(CLI/CLI.hpp libcli11-dev)
 lfm_require_header(nlohmann/json.hpp nlohmann-json3-dev)
-lfm_require_header(cld2/public/compact_lang_det.h libcld2-dev)
-find_library(CLD2_LIBRARY NAMES cld2)
-if(NOT CLD2_LIBRARY)
-  message(FATAL_ERROR "lfmbench: libcld2 not found: install the Debian package 'libcld2-dev'")
+# langdetect's language profiles (data, read at run time by the IFEval language checks).
+find_path(LFM_LANGDETECT_PARENT NAMES langdetect/profiles/en langdetect/utils/messages.properties
+          PATHS /usr/lib/python3/dist-packages /usr/local/lib/python3/dist-packages)
+if(NOT LFM_LANGDETECT_PARENT)
+  message(FATAL_ERROR "lfmbench: langdetect's profiles not found: install the Debian package "
+                      "'python3-langdetect' (or set LFM_LANGDETECT_PARENT)")
 endif()
+set(LFM_LANGDETECT_DIR ${LFM_LANGDETECT_PARENT}/langdetect)
 find_package(OpenSSL QUIET)
 if(NOT OpenSSL_FOUND)
   message(FATAL_ERROR "lfmbench: OpenSSL not found: install the Debian package 'libssl-dev'")

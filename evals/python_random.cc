@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <numbers>
 #include <unordered_set>
 
 #include "base/check.h"
@@ -43,7 +44,8 @@ void PythonRandom::InitByArray(const std::vector<uint32_t>& key) {
     if (j >= key.size()) j = 0;
   }
   for (int k = kN - 1; k > 0; --k) {
-    mt_[i] = (mt_[i] ^ ((mt_[i - 1] ^ (mt_[i - 1] >> 30)) * 1566083941u)) - static_cast<uint32_t>(i);
+    mt_[i] =
+        (mt_[i] ^ ((mt_[i - 1] ^ (mt_[i - 1] >> 30)) * 1566083941u)) - static_cast<uint32_t>(i);
     ++i;
     if (i >= kN) {
       mt_[0] = mt_[kN - 1];
@@ -87,12 +89,31 @@ uint64_t PythonRandom::RandBelow(uint64_t n) {
   return r;
 }
 
+double PythonRandom::Random() {
+  const uint32_t a = NextUint32() >> 5;
+  const uint32_t b = NextUint32() >> 6;
+  return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}
+
+double PythonRandom::Gauss() {
+  if (gauss_next_) {
+    const double z = *gauss_next_;
+    gauss_next_.reset();
+    return z;
+  }
+  const double x2pi = Random() * (2.0 * std::numbers::pi);  // TWOPI
+  const double g2rad = std::sqrt(-2.0 * std::log(1.0 - Random()));
+  gauss_next_ = std::sin(x2pi) * g2rad;
+  return std::cos(x2pi) * g2rad;
+}
+
 std::vector<uint64_t> PythonRandom::Sample(uint64_t n, uint64_t k) {
   LFM_CHECK(k <= n, "sample larger than population ({} > {})", k, n);
   std::vector<uint64_t> result(k);
   // setsize = 21, plus 4 ** ceil(log(3k, 4)) when k > 5 (CPython's size estimate of a set).
   uint64_t setsize = 21;
-  if (k > 5) setsize += static_cast<uint64_t>(std::pow(4.0, std::ceil(std::log(k * 3.0) / std::log(4.0))));
+  if (k > 5)
+    setsize += static_cast<uint64_t>(std::pow(4.0, std::ceil(std::log(k * 3.0) / std::log(4.0))));
   if (n <= setsize) {
     std::vector<uint64_t> pool(n);
     for (uint64_t i = 0; i < n; ++i) pool[i] = i;

@@ -37,5 +37,17 @@ TEST(PythonRandomTest, WideRangesMatchCPython) {
   EXPECT_EQ(r.Sample(uint64_t{1} << 40, 2), (std::vector<uint64_t>{247559453085u, 538052153943u}));
 }
 
+// r = random.Random(0); [r.random() for _ in range(2)]; r = random.Random(0);
+// [r.gauss(0, 1) for _ in range(3)] (the third draws a new pair).
+TEST(PythonRandomTest, RandomAndGaussMatchCPython) {
+  PythonRandom r(0);
+  EXPECT_EQ(r.Random(), 0.8444218515250481);
+  EXPECT_EQ(r.Random(), 0.7579544029403025);
+  PythonRandom g(0);
+  EXPECT_EQ(g.Gauss(), 0.9417154046806644);
+  EXPECT_EQ(g.Gauss(), -1.3965781047011498);
+  EXPECT_EQ(g.Gauss(), -0.6797144480784211);
+}
+
 }  // namespace
 }  // namespace lfm::evals

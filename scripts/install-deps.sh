@@ -13,7 +13,8 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libstb-dev   # dashboard
   fonts-dejavu-core                                # dashboard font (falls back to ImGui's own)
   libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
-  libpcre2-dev libutf8proc-dev libcld2-dev         # Unicode regexes, text checks (tokenizer, IFEval)
+  libpcre2-dev libutf8proc-dev                     # Unicode regexes, text checks (tokenizer, IFEval)
+  python3-langdetect                               # langdetect's language profiles (IFEval, data)
   libssl-dev zlib1g-dev libcurl4-openssl-dev       # SHA-256, gzip datasets, dataset fetch
   libyaml-cpp-dev                                  # eval task specs (evals/tasks/*.yaml)
   clang libclang-rt-14-dev                         # libFuzzer target for the GGUF reader

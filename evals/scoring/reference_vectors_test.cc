@@ -1,5 +1,6 @@
-// Every shared reference vector (../shared/testdata: the official IFEval checker's verdicts and
-// lm-eval's GSM8K / MATH answer extraction, generated at lm-eval 4e7e0d4) must agree exactly:
+// Every shared reference vector (../shared/testdata: the official IFEval checker's verdicts,
+// IFBench's checker verdicts at allenai/IFBench db69a6f, and lm-eval's GSM8K / MATH answer
+// extraction, generated at lm-eval 4e7e0d4) must agree exactly:
 // verdicts and extracted strings are discrete, so there is no tolerance. Each comparison
 // returns the list of disagreements, and the *CanFail tests feed it a deliberately wrong
 // expectation to show a disagreement is reported.
@@ -143,6 +144,16 @@ TEST(ReferenceVectorsTest, IfevalPromptFollowLists) {
   ExpectAllAgree(vectors, CompareIfeval);
 }
 
+TEST(ReferenceVectorsTest, IfbenchInstructionVerdicts) {
+  LFM_SHARED_DIR_OR_SKIP(shared);
+  const auto vectors = ReadJsonl(shared + "/testdata/ifbench_vectors.jsonl");
+  ASSERT_EQ(vectors.size(), MetaCount(shared + "/testdata/ifbench_vectors.meta.json"));
+  std::set<std::string> ids;
+  for (const auto& v : vectors) ids.insert(v["instruction_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 58u);  // every IFBench checker has vectors
+  ExpectAllAgree(vectors, CompareIfeval);
+}
+
 TEST(ReferenceVectorsTest, AnswerExtraction) {
   LFM_SHARED_DIR_OR_SKIP(shared);
   const auto vectors = ReadJsonl(shared + "/testdata/answer_extraction.jsonl");
@@ -170,9 +181,31 @@ TEST(ReferenceVectorsTest, EveryIfevalPromptBuilds) {
   EXPECT_EQ(ids.size(), 25u);
 }
 
+TEST(ReferenceVectorsTest, EveryIfbenchPromptBuilds) {
+  // All 300 IFBench prompts (344 instructions, 58 ids) build from their kwargs as
+  // evaluation_lib builds them, and every checker runs on the prompt as a stand-in response.
+  LFM_SHARED_DIR_OR_SKIP(shared);
+  const auto prompts = ReadJsonl(shared + "/datasets/ifbench/IFBench_test.jsonl");
+  ASSERT_EQ(prompts.size(), 300u);
+  size_t instructions = 0;
+  std::set<std::string> ids;
+  for (const auto& record : prompts) {
+    auto prompt = ifeval::IfevalPrompt::FromJson(record);
+    ASSERT_TRUE(prompt.ok()) << record["key"] << ": " << prompt.status().message();
+    instructions += prompt->instruction_ids().size();
+    ids.insert(prompt->instruction_ids().begin(), prompt->instruction_ids().end());
+    const auto loose = ifeval::Follow::Loose(*prompt, record["prompt"].get<std::string>());
+    EXPECT_EQ(loose.follow_instruction_list.size(), prompt->instruction_ids().size());
+  }
+  EXPECT_EQ(instructions, 344u);
+  EXPECT_EQ(ids.size(), 58u);
+  EXPECT_EQ(std::vector<std::string>(ids.begin(), ids.end()), ifeval::IfbenchInstructionIds());
+}
+
 TEST(ReferenceVectorsTest, IfevalComparisonCanFail) {
   LFM_SHARED_DIR_OR_SKIP(shared);
-  for (const char* file : {"ifeval_vectors.jsonl", "ifeval_prompt_vectors.jsonl"}) {
+  for (const char* file :
+       {"ifeval_vectors.jsonl", "ifeval_prompt_vectors.jsonl", "ifbench_vectors.jsonl"}) {
     for (json v : ReadJsonl(shared + "/testdata/" + file)) {
       v["strict_pass"] = !v["strict_pass"].get<bool>();
       EXPECT_FALSE(CompareIfeval(v).empty()) << v["id"] << " with a flipped strict verdict";

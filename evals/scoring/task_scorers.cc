@@ -237,7 +237,7 @@ StatusOr<std::unique_ptr<TaskScorer>> MakeGenerationScorer(const json& spec) {
 std::vector<std::string> ScorableTasks() {
   std::vector<std::string> tasks;
   for (const auto& [name, spec] : GenerationSpecs()) tasks.push_back(name);
-  for (const char* name : {"hendrycks_math", "ifeval", "math_boxed", "minerva_math"}) {
+  for (const char* name : {"hendrycks_math", "ifbench", "ifeval", "math_boxed", "minerva_math"}) {
     tasks.push_back(name);
   }
   std::sort(tasks.begin(), tasks.end());
@@ -249,7 +249,9 @@ StatusOr<std::unique_ptr<TaskScorer>> MakeTaskScorer(std::string_view task) {
   if (const auto it = GenerationSpecs().find(name); it != GenerationSpecs().end()) {
     return MakeGenerationScorer(json::parse(it->second));
   }
-  if (name == "ifeval") return std::unique_ptr<TaskScorer>(std::make_unique<IfevalScorer>());
+  if (name == "ifeval" || name == "ifbench") {  // IFBench scores with IFEval's scheme
+    return std::unique_ptr<TaskScorer>(std::make_unique<IfevalScorer>());
+  }
   if (name == "hendrycks_math") {
     return std::unique_ptr<TaskScorer>(std::make_unique<MathScorer>(MathMode::kHendrycks));
   }

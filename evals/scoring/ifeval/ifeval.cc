@@ -50,12 +50,13 @@ std::vector<std::string> LooseVariants(std::string_view response) {
 namespace {
 
 FollowResult Evaluate(const std::vector<std::shared_ptr<const Instruction>>& instructions,
-                      const std::vector<std::string>& candidates) {
+                      const std::vector<std::string>& candidates, bool skip_blank = true) {
   FollowResult result;
   for (const auto& instruction : instructions) {
     bool followed = false;
     for (const auto& candidate : candidates) {
-      if (!PyStrip(candidate).empty() && instruction->CheckFollowing(candidate)) {
+      const bool skipped = skip_blank ? PyStrip(candidate).empty() : candidate.empty();
+      if (!skipped && instruction->CheckFollowing(candidate)) {
         followed = true;
         break;
       }
@@ -73,6 +74,10 @@ FollowResult Evaluate(const std::vector<std::shared_ptr<const Instruction>>& ins
 
 FollowResult Follow::Strict(const IfevalPrompt& prompt, std::string_view response) {
   return Evaluate(prompt.instructions_, {std::string(response)});
+}
+
+FollowResult Follow::StrictUnstripped(const IfevalPrompt& prompt, std::string_view response) {
+  return Evaluate(prompt.instructions_, {std::string(response)}, /*skip_blank=*/false);
 }
 
 FollowResult Follow::Loose(const IfevalPrompt& prompt, std::string_view response) {

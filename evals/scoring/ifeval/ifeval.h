@@ -42,6 +42,9 @@ struct Follow {
   static FollowResult Strict(const IfevalPrompt& prompt, std::string_view response);
   // test_instruction_following_loose: followed if any of LooseVariants(response) follows it.
   static FollowResult Loose(const IfevalPrompt& prompt, std::string_view response);
+  // Multi-IF's gen_acc_strict: as Strict, but only an empty response follows nothing (one of
+  // whitespace is checked).
+  static FollowResult StrictUnstripped(const IfevalPrompt& prompt, std::string_view response);
 };
 
 // The 8 responses loose mode tries, in the official order: the response, without '*', without

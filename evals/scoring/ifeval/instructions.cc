@@ -26,13 +26,29 @@ const InstructionRegistry& Registry() {
   return *registry;
 }
 
+const InstructionRegistry& IfbenchRegistry() {
+  static const InstructionRegistry* registry = [] {
+    auto* out = new InstructionRegistry();
+    AddIfbenchTextInstructions(*out);
+    AddIfbenchFormatInstructions(*out);
+    return out;
+  }();
+  return *registry;
+}
+
+std::vector<std::string> Ids(const InstructionRegistry& registry) {
+  std::vector<std::string> ids;
+  for (const auto& [id, factory] : registry) ids.push_back(id);
+  return ids;
+}
+
 }  // namespace
 
-Kwargs::Kwargs(std::string id, const nlohmann::json& raw)
+Kwargs::Kwargs(std::string id, const nlohmann::json& raw, Drop drop)
     : id_(std::move(id)), values_(nlohmann::json::object()) {
   if (!raw.is_object()) return;
   for (const auto& [key, value] : raw.items()) {
-    if (Truthy(value)) values_[key] = value;
+    if (drop == Drop::kFalsy ? Truthy(value) : !value.is_null()) values_[key] = value;
   }
 }
 
@@ -83,20 +99,22 @@ StatusOr<Relation> ParseRelation(const Kwargs& kwargs, const std::string& key) {
                kwargs.id(), key, relation);
 }
 
-std::vector<std::string> InstructionIds() {
-  std::vector<std::string> ids;
-  for (const auto& [id, factory] : Registry()) ids.push_back(id);
-  return ids;
-}
+std::vector<std::string> InstructionIds() { return Ids(Registry()); }
+std::vector<std::string> IfbenchInstructionIds() { return Ids(IfbenchRegistry()); }
 
 StatusOr<std::unique_ptr<Instruction>> MakeInstruction(std::string_view id,
                                                        const nlohmann::json& kwargs) {
-  const auto it = Registry().find(std::string(id));
-  if (it == Registry().end()) {
-    return Error(StatusCode::kInvalidArgument, "unknown IFEval instruction id '{}'{}", id,
-                 DidYouMean(id, InstructionIds()));
+  const std::string key(id);
+  if (const auto it = Registry().find(key); it != Registry().end()) {
+    return it->second(Kwargs(key, kwargs));
   }
-  return it->second(Kwargs(std::string(id), kwargs));
+  if (const auto it = IfbenchRegistry().find(key); it != IfbenchRegistry().end()) {
+    return it->second(Kwargs(key, kwargs, Kwargs::Drop::kNull));
+  }
+  std::vector<std::string> known = InstructionIds();
+  for (auto& ifbench_id : IfbenchInstructionIds()) known.push_back(std::move(ifbench_id));
+  return Error(StatusCode::kInvalidArgument, "unknown instruction id '{}'{}", id,
+               DidYouMean(id, known));
 }
 
 }  // namespace lfm::evals::ifeval

@@ -13,7 +13,7 @@
 //   length_constraints:nth_paragraph_first_word  length_constraints:number_paragraphs
 //   length_constraints:number_sentences  length_constraints:number_words
 //   punctuation:no_comma  startend:end_checker  startend:quotation
-// The checks that need a language detector or NLTK use language.h, punkt.h and word_tokenize.h
+// The checks that need a language detector or NLTK use langdetect.h, punkt.h and word_tokenize.h
 // (whose headers say where they can differ from the originals).
 #pragma once
 
@@ -34,15 +34,18 @@ class Instruction {
   virtual bool CheckFollowing(std::string_view response) const = 0;
 };
 
-// Builds instruction `id` from `kwargs` as lm-eval does: kwargs whose value is falsy (null,
-// false, 0, "", [], {}) are dropped first. Where the official build_description would then pick
-// a random value (a missing or out-of-range kwarg), this returns an error naming the id and the
-// kwarg instead; so does an unknown id (with a "did you mean"), an unknown kwarg, a value of
-// the wrong type, a relation other than "less than" / "at least", and a keyword that is not a
+// Builds instruction `id` (IFEval's or IFBench's) from `kwargs` as its evaluator does: for
+// IFEval kwargs whose value is falsy (null, false, 0, "", [], {}) are dropped first (lm-eval),
+// for IFBench only nulls (IFBench's evaluation_lib). Where the official build_description would
+// then pick a random value (a missing or out-of-range kwarg), this returns an error naming the id
+// and the kwarg instead; so does an unknown id (with a "did you mean"), an unknown kwarg, a value
+// of the wrong type, a relation other than "less than" / "at least", and a keyword that is not a
 // valid regex (the official checker uses keywords as regexes).
 StatusOr<std::unique_ptr<Instruction>> MakeInstruction(std::string_view id,
                                                        const nlohmann::json& kwargs);
-// The 25 instruction ids, sorted.
+// The 25 IFEval instruction ids, sorted.
 std::vector<std::string> InstructionIds();
+// The 58 IFBench instruction ids (allenai/IFBench db69a6f, ifbench/instructions.py), sorted.
+std::vector<std::string> IfbenchInstructionIds();
 
 }  // namespace lfm::evals::ifeval

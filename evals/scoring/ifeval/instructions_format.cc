@@ -1,6 +1,7 @@
 // IFEval checkers about layout and fixed forms: detectable_content:*, detectable_format:*,
 // combination:*, startend:*. Each mirrors the official check_following; comments name the
 // Python expression where it is not obvious.
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "evals/scoring/ifeval/instructions_internal.h"
@@ -98,6 +99,49 @@ std::string RemovePrefix(std::string s, std::string_view prefix) {
   return s.starts_with(prefix) ? s.substr(prefix.size()) : s;
 }
 
+// The text with what Python's json.loads accepts beyond RFC 8259 made plain JSON: the
+// constants NaN, Infinity and -Infinity (outside strings) become " 0 " (spaced, so that they
+// still need separators around them), and \u escapes of surrogates, which Python accepts
+// unpaired, become \u0041.
+std::string PythonJsonToJson(std::string_view text) {
+  std::string out;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const std::string_view rest = text.substr(i);
+    if (in_string) {
+      if (rest[0] == '"') {
+        in_string = false;
+      } else if (rest.starts_with("\\u") && rest.size() >= 6 &&
+                 (rest[2] == 'd' || rest[2] == 'D') &&
+                 std::string_view("89abcdefABCDEF").find(rest[3]) != std::string_view::npos &&
+                 std::isxdigit(static_cast<unsigned char>(rest[4])) &&
+                 std::isxdigit(static_cast<unsigned char>(rest[5]))) {
+        out += "\\u0041";
+        i += 5;
+        continue;
+      } else if (rest[0] == '\\' && rest.size() > 1) {
+        out += rest.substr(0, 2);
+        ++i;
+        continue;
+      }
+      out += rest[0];
+      continue;
+    }
+    const std::string_view constant = rest.starts_with("NaN")         ? "NaN"
+                                      : rest.starts_with("Infinity")  ? "Infinity"
+                                      : rest.starts_with("-Infinity") ? "-Infinity"
+                                                                      : "";
+    if (!constant.empty()) {
+      out += " 0 ";
+      i += constant.size() - 1;
+      continue;
+    }
+    in_string = rest[0] == '"';
+    out += rest[0];
+  }
+  return out;
+}
+
 Result JsonFormat(const Kwargs& kwargs) {
   LFM_RETURN_IF_ERROR(kwargs.CheckAllowed({}));
   return Check([](std::string_view value) {
@@ -106,9 +150,8 @@ Result JsonFormat(const Kwargs& kwargs) {
     if (s.ends_with("```")) s.resize(s.size() - 3);
     s = PyStrip(s);
     // json.loads: nlohmann's parser is as strict as Python's (control characters in strings
-    // rejected); Python alone also accepts the literals NaN / Infinity, which no IFEval
-    // response is expected to contain.
-    return nlohmann::json::accept(s);
+    // rejected) once Python's extensions are rewritten.
+    return nlohmann::json::accept(PythonJsonToJson(s));
   });
 }
 

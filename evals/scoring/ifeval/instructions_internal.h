@@ -14,10 +14,12 @@
 
 namespace lfm::evals::ifeval {
 
-// One instruction's kwargs after lm-eval's falsy filter.
+// One instruction's kwargs after the evaluator's filter: lm-eval's IFEval drops every falsy
+// value, IFBench's evaluation_lib only nulls.
 class Kwargs {
  public:
-  Kwargs(std::string id, const nlohmann::json& raw);
+  enum class Drop { kFalsy, kNull };
+  Kwargs(std::string id, const nlohmann::json& raw, Drop drop = Drop::kFalsy);
 
   const std::string& id() const { return id_; }
   // Fails on a kwarg outside `allowed`.
@@ -49,6 +51,10 @@ using InstructionRegistry = std::map<std::string, InstructionFactory>;
 void AddTextInstructions(InstructionRegistry& registry);
 // detectable_content:*, detectable_format:*, combination:*, startend:*
 void AddFormatInstructions(InstructionRegistry& registry);
+// IFBench: count:*, ratio:*, sentence:*, words:*, repeat:*
+void AddIfbenchTextInstructions(InstructionRegistry& registry);
+// IFBench: format:*, custom:*
+void AddIfbenchFormatInstructions(InstructionRegistry& registry);
 
 // An instruction whose check is one function of the response.
 class FunctionInstruction : public Instruction {

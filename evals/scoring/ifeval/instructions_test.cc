@@ -116,6 +116,25 @@ TEST(InstructionsTest, DetectableFormat) {
   EXPECT_FALSE(Follows("detectable_format:multiple_sections", sections, "Section one only"));
   EXPECT_TRUE(Follows("detectable_format:json_format", json::object(), "```JSON\n[1, 2]\n```"));
   EXPECT_FALSE(Follows("detectable_format:json_format", json::object(), "{'single': 1}"));
+}
+
+// json.loads accepts NaN, Infinity and -Infinity as values, and unpaired surrogate escapes;
+// nothing else beyond RFC 8259 (python3 -c 'import json; json.loads(...)' for each case).
+TEST(InstructionsTest, JsonFormatAcceptsWhatJsonLoadsAccepts) {
+  auto json_ok = [](const std::string& r) {
+    return Follows("detectable_format:json_format", json::object(), r);
+  };
+  EXPECT_TRUE(json_ok("{\"a\": NaN, \"b\": Infinity, \"c\": -Infinity}"));
+  EXPECT_TRUE(json_ok("```json\n[NaN,-Infinity]\n```"));
+  EXPECT_TRUE(json_ok("NaN"));
+  EXPECT_TRUE(json_ok("{\"s\": \"\\ud800 lone\", \"NaN\": \"Infinity\"}"));
+  EXPECT_FALSE(json_ok("[-NaN]"));
+  EXPECT_FALSE(json_ok("[+Infinity]"));
+  EXPECT_FALSE(json_ok("[nan]"));
+  EXPECT_FALSE(json_ok("[1NaN]"));
+  EXPECT_FALSE(json_ok("[NaN NaN]"));
+  EXPECT_FALSE(json_ok("{NaN: 1}"));
+  EXPECT_FALSE(json_ok("{\"s\": \"\\udx00\"}"));
   EXPECT_TRUE(Follows("detectable_format:title", json::object(), "<<A Title>>\ntext"));
   EXPECT_FALSE(Follows("detectable_format:title", json::object(), "<<  >>\n<<split\n>>"));
 }

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "evals/scoring/ifeval/instructions_internal.h"
-#include "evals/scoring/ifeval/language.h"
+#include "evals/scoring/ifeval/langdetect.h"
 #include "evals/scoring/ifeval/punkt.h"
 #include "evals/scoring/ifeval/word_tokenize.h"
 #include "evals/scoring/py_regex.h"
@@ -91,12 +91,20 @@ Result KeywordsLetterFrequency(const Kwargs& kwargs) {
   });
 }
 
+// The process-wide langdetect port, with the instruction in its error.
+StatusOr<const LangDetect*> Detector(const Kwargs& kwargs) {
+  auto detector = LangDetect::Default();
+  if (!detector.ok()) return detector.status().WithPrefix("instruction '" + kwargs.id() + "'");
+  return detector;
+}
+
 Result ResponseLanguage(const Kwargs& kwargs) {
   LFM_RETURN_IF_ERROR(kwargs.CheckAllowed({"language"}));
   LFM_ASSIGN_OR_RETURN(std::string language, kwargs.String("language"));
+  LFM_ASSIGN_OR_RETURN(const LangDetect* detector, Detector(kwargs));
   return Check([=](std::string_view value) {
-    const auto detected = DetectLanguage(value);
-    return !detected || *detected == language;  // undetectable counts as followed
+    const auto detected = detector->Detect(value);
+    return !detected || *detected == language;  // LangDetectException counts as followed
   });
 }
 
@@ -185,12 +193,14 @@ Result CapitalWordFrequency(const Kwargs& kwargs) {
   });
 }
 
-// `value.isupper()` / `value.islower()` and langdetect says English; undetectable -> followed.
+// `value.isupper() and langdetect.detect(value) == "en"` (islower for lowercase); when detect
+// raises (no features: only reached when the case test passed) the instruction is followed.
 Result EnglishCase(const Kwargs& kwargs, bool (*case_check)(std::string_view)) {
   LFM_RETURN_IF_ERROR(kwargs.CheckAllowed({}));
-  return Check([case_check](std::string_view value) {
+  LFM_ASSIGN_OR_RETURN(const LangDetect* detector, Detector(kwargs));
+  return Check([case_check, detector](std::string_view value) {
     if (!case_check(value)) return false;
-    const auto detected = DetectLanguage(value);
+    const auto detected = detector->Detect(value);
     return !detected || *detected == "en";
   });
 }
