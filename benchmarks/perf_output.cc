@@ -50,15 +50,18 @@ json PerfOutputRow(const results::RunRecord& run, const results::PerfResult& row
   j["n_threads"] = row.threads;
   j["cpu_info"] = run.device.cpu_model;
   j["build_commit"] = run.build.git_commit;
+  // Nanoseconds are integers, as llama-bench writes them.
   std::vector<double> ns, ts;
+  std::vector<int64_t> ns_integers;
   for (const results::PerfSample& s : row.samples) {
-    ns.push_back(std::round(s.seconds * 1e9));
+    ns.push_back(s.seconds * 1e9);
+    ns_integers.push_back(std::llround(s.seconds * 1e9));
     ts.push_back(s.tokens_per_s);
   }
-  j["samples_ns"] = ns;
+  j["samples_ns"] = ns_integers;
   j["samples_ts"] = ts;
-  j["avg_ns"] = ns.empty() ? json(nullptr) : json(results::Mean(ns));
-  j["stddev_ns"] = ns.empty() ? json(nullptr) : json(results::StdDev(ns));
+  j["avg_ns"] = ns.empty() ? json(nullptr) : json(std::llround(results::Mean(ns)));
+  j["stddev_ns"] = ns.empty() ? json(nullptr) : json(std::llround(results::StdDev(ns)));
   j["avg_ts"] = ts.empty() ? json(nullptr) : json(results::Mean(ts));
   j["stddev_ts"] = ts.empty() ? json(nullptr) : json(results::StdDev(ts));
   return j;

@@ -13,16 +13,22 @@ namespace lfm::bench {
 namespace {
 
 TEST(FidelityTest, KnownDistributions) {
-  // Position 0: reference p = (1/2, 1/4, 1/4), backend (1/4, 1/2, 1/4): top-1 differs,
-  // KL(ref || backend) = 1/2 ln 2 + 1/4 ln(1/2) = 1/4 ln 2, max |delta log p| = ln 2.
-  // Position 1: the same distribution shifted by a constant (softmax ignores it): KL 0, agree.
-  const float l2 = std::log(2.0f);
-  const std::vector<float> reference = {l2, 0, 0, 5, 1, 2};
-  const std::vector<float> backend = {0, l2, 0, 9, 5, 6};
+  // Logits given as log-probabilities (log-softmax leaves them as they are), 3 positions:
+  //   0: reference (1/2, 1/4, 1/4), backend (1/4, 1/2, 1/4): top-1 differs, KL = ln 2 / 4,
+  //      |delta log p| up to ln 2;
+  //   1: the same distribution, shifted by a constant (softmax ignores it): KL 0;
+  //   2: reference (1/2, 1/4, 1/4), backend (0.4, 0.3, 0.3): KL(reference || backend) =
+  //      1/2 ln(5/4) + 1/2 ln(5/6) = 0.0204110 (the other direction would be 0.0201361).
+  const auto ln = [](double p) { return static_cast<float>(std::log(p)); };
+  const std::vector<float> reference = {ln(.5), ln(.25), ln(.25), 5,     1,      2,
+                                        ln(.5), ln(.25), ln(.25)};
+  const std::vector<float> backend = {ln(.25), ln(.5), ln(.25), 9,      5,      6,
+                                      ln(.4),  ln(.3), ln(.3)};
   const results::Fidelity f = CompareLogits(reference, backend, 3);
-  EXPECT_EQ(f.tokens, 2);
-  EXPECT_NEAR(f.mean_kl, std::log(2.0) / 4 / 2, 1e-7);
-  EXPECT_DOUBLE_EQ(f.top1_agreement, 0.5);
+  EXPECT_EQ(f.tokens, 3);
+  const double kl2 = 0.5 * std::log(1.25) + 0.5 * std::log(0.25 / 0.3);
+  EXPECT_NEAR(f.mean_kl, (std::log(2.0) / 4 + 0 + kl2) / 3, 1e-7);
+  EXPECT_DOUBLE_EQ(f.top1_agreement, 2.0 / 3);
   EXPECT_NEAR(f.max_abs_logprob_diff, std::log(2.0), 1e-6);
   // Identical logits: exactly zero and full agreement.
   const results::Fidelity same = CompareLogits(reference, reference, 3);
@@ -82,7 +88,8 @@ TEST_F(PerfOutputTest, JsonHasTodaysAndLlamaBenchFields) {
   const double sd = std::sqrt((std::pow(32 - mean, 2) + std::pow(64 - mean, 2) +
                                std::pow(40 - mean, 2)) / 2);
   EXPECT_NEAR(r["stddev_ts"].get<double>(), sd, 1e-9);
-  EXPECT_EQ(r["samples_ns"], nlohmann::json({5e8, 2.5e8, 4e8}));
+  EXPECT_EQ(r["samples_ns"], nlohmann::json({500000000, 250000000, 400000000}));
+  EXPECT_EQ(r["avg_ns"], 383333333);
   EXPECT_EQ(r["model_size"], 1000);
   EXPECT_EQ(r["model_n_params"], 5000);
   EXPECT_EQ(r["model_filename"], "/m/tiny.gguf");
@@ -100,7 +107,7 @@ TEST_F(PerfOutputTest, MarkdownAndCsv) {
   EXPECT_EQ(md.substr(0, md.find('\n')),
             "| model | size | params | backend | threads | test | t/s | n | KL | top-1 | max Δlp |")
       << md;
-  EXPECT_NE(md.find("| cpu | 2 | pp16 | 40.00 ± 16.97 | 3 | 2.50e-05 | 63/64 | 0.125 |"),
+  EXPECT_NE(md.find("| cpu | 2 | pp16 | 40.00 ± 16.65 | 3 | 2.50e-05 | 63/64 | 0.125 |"),
             std::string::npos)
       << md;
   const std::string csv = Format(PerfFormat::kCsv);
@@ -108,7 +115,8 @@ TEST_F(PerfOutputTest, MarkdownAndCsv) {
   for (const char* field : {"avg_ts", "n_threads", "samples_ts", "model_n_params", "backend"}) {
     EXPECT_NE(header.find(field), std::string::npos) << field << " in " << header;
   }
-  EXPECT_NE(csv.find(",32 64 40,"), std::string::npos) << csv;  // samples_ts, space-separated
+  EXPECT_NE(csv.find(",500000000 250000000 400000000,32.0 64.0 40.0,"), std::string::npos)
+      << csv;  // samples_ns, samples_ts: space-separated
   EXPECT_EQ(ParsePerfFormat("sql").status().message(),
             "unknown output format 'sql' (md, csv, json, jsonl)");
 }

@@ -153,7 +153,9 @@ StatusOr<int64_t> RunPerf(const PerfOptions& o, results::ResultStore& store) {
                      fmt::format("{}", fmt::join(o.threads, ","))));
   run.tag = o.tag;
   std::vector<float> reference_logits;
-  if (o.fidelity) LFM_ASSIGN_OR_RETURN(reference_logits, ReferenceLogits(o));
+  if (o.fidelity) {
+    LFM_ASSIGN_OR_RETURN(reference_logits, ReferenceLogits(o));
+  }
   LFM_ASSIGN_OR_RETURN(int64_t run_id, store.BeginRun(run));
 
   InstallInterruptHandler();

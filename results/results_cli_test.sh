@@ -148,6 +148,6 @@ c.execute("INSERT INTO runs (kind, status, started_ms, tag) VALUES ('perf', 'com
 c.commit()
 PY
 expect_error "results migrate --db v1.db" "$bin" results list --db v1.db
-"$bin" results migrate --db v1.db | grep -q "v1.db: schema version 2" || fail "migrate"
+"$bin" results migrate --db v1.db | grep -q "v1.db: schema version 3" || fail "migrate"
 "$bin" results list --db v1.db | grep -q "  perf  complete  old$" || fail "list after migrate"
 echo "results_cli_test: all passed"

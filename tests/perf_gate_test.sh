@@ -39,7 +39,8 @@ PY
 
 # 1b. Output formats as llama-bench's (-o md|csv|json|jsonl; --json = jsonl) and every row's
 #     fidelity to the reference backend on a fixed 64-token prompt, stored and printed.
-"$bin" perf -m tiny.gguf --backend all --pp 16 --tg 8 --reps 3 -t 1 -o json --db f.db > rows.json
+"$bin" model make --preset tiny --type f32 -q -o tiny_f32.gguf
+"$bin" perf -m tiny_f32.gguf --backend all --pp 16 --tg 8 --reps 3 -t 1 -o json --db f.db > rows.json
 python3 - <<'PY' || fail "perf -o json / fidelity"
 import json, sqlite3
 rows = json.load(open("rows.json"))
@@ -60,11 +61,13 @@ for r in rows:
             r["fidelity_max_abs_logprob"]] == [n, kl, top1, mx], (r, n, kl, top1, mx)
     assert n == 64 and kl >= 0 and 0 <= top1 <= 1 and mx >= 0, r
     if r["backend"] == "naive":
-        # naive computes the file's model in f32 as reference does, only in another order:
-        # float rounding of logits ~10 is ~1e-6, far below any change of the model.
-        assert top1 == 1 and kl < 1e-8 and mx < 1e-3, r
+        # On an f32 file naive and reference both compute the file's model in f32 (reference
+        # quantizes activations only for quantized weights), in another summation order: float
+        # rounding through 6 layers (measured: KL 2e-9, max 8e-4), far below a changed model
+        # (q8 activations on this file: KL ~1e-3, max ~0.8).
+        assert top1 == 1 and kl < 1e-6 and mx < 1e-2, r
 PY
-"$bin" perf -m tiny.gguf --backend naive,cpu --pp 16 --tg 8 --reps 2 -t 1 --db f.db > md.txt
+"$bin" perf -m tiny_f32.gguf --backend naive,cpu --pp 16 --tg 8 --reps 2 -t 1 --db f.db > md.txt
 grep -q "^| model | size | params | backend | threads | test | t/s | n | KL | top-1 | max Δlp |$" md.txt \
   || fail "perf -o md header: $(cat md.txt)"
 python3 - <<'PY' || fail "perf -o md rows: $(cat md.txt)"
