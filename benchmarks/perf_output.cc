@@ -20,7 +20,10 @@ std::string CsvCell(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_array()) {
     std::string cell;
-    for (const json& item : value) cell += (cell.empty() ? "" : " ") + CsvCell(item);
+    for (const json& item : value) {
+      if (!cell.empty()) cell += ' ';
+      cell += CsvCell(item);
+    }
     return cell;
   }
   return value.dump();

@@ -114,9 +114,10 @@ rows = sqlite3.connect("g.db").execute(
 assert [(t, v) for t, v, _ in rows] == [("pp32", "fail"), ("tg16", "fail")], rows
 assert all(0.3 < r < 0.7 for _, _, r in rows), rows
 PY
-for bad in "--max-regression 20 percent" "--no-such-flag" "--alpha x" "--candidate 99"; do
+for bad in "--candidate 2 --max-regression 150%" "--candidate 2 --no-such-flag" \
+           "--candidate 2 --alpha x" "--candidate 99"; do
   # shellcheck disable=SC2086
-  s=$(status_of "$bin" gate --db g.db --baseline base --candidate 2 $bad)
+  s=$(status_of "$bin" gate --db g.db --baseline base $bad)
   [ "$s" = 2 ] || fail "gate $bad: exited $s, not 2 (error)"
 done
 s=$(status_of "$bin" gate --db missing.db --baseline 1 --candidate 2)
