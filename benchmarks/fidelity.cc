@@ -30,7 +30,8 @@ std::vector<int32_t> FidelityPrompt(int n_vocab) {
   return prompt;
 }
 
-StatusOr<std::vector<float>> PromptLogits(engine::Engine& engine, const std::vector<int32_t>& prompt) {
+StatusOr<std::vector<float>> PromptLogits(engine::Engine& engine,
+                                          const std::vector<int32_t>& prompt) {
   std::unique_ptr<engine::Sequence> seq = engine.NewSequence();
   std::vector<float> logits;
   LFM_RETURN_IF_ERROR(engine.Prefill(*seq, prompt, &logits, /*all_positions=*/true));

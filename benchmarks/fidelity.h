@@ -21,7 +21,8 @@ inline constexpr int kFidelityTokens = 64;
 std::vector<int32_t> FidelityPrompt(int n_vocab);
 
 // Logits after every token of `prompt` on a fresh sequence: [prompt.size(), n_vocab].
-StatusOr<std::vector<float>> PromptLogits(engine::Engine& engine, const std::vector<int32_t>& prompt);
+StatusOr<std::vector<float>> PromptLogits(engine::Engine& engine,
+                                          const std::vector<int32_t>& prompt);
 
 // Compares `logits` with `reference` (both [n, n_vocab]) through their log-softmax, in double:
 // mean over positions of KL(reference || logits) (each position's KL is >= 0; rounding below 0

@@ -1,8 +1,8 @@
 #include "benchmarks/perf_output.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "results/report.h"
 #include "results/statistics.h"
@@ -70,7 +70,8 @@ json PerfOutputRow(const results::RunRecord& run, const results::PerfResult& row
   return j;
 }
 
-StatusOr<std::string> FormatPerfRun(results::ResultStore& store, int64_t run_id, PerfFormat format) {
+StatusOr<std::string> FormatPerfRun(results::ResultStore& store, int64_t run_id,
+                                    PerfFormat format) {
   LFM_ASSIGN_OR_RETURN(results::RunRecord run, store.GetRun(run_id));
   LFM_ASSIGN_OR_RETURN(std::vector<results::PerfResult> rows, store.GetPerfResults(run_id));
   if (format == PerfFormat::kMarkdown) return results::PerfTable(run, rows).ToMarkdown();

@@ -1,12 +1,13 @@
 // Fidelity arithmetic on logits with known answers, and `perf -o md|csv|json|jsonl` on a stored
 // run: llama-bench's field names beside today's.
-#include <cmath>
+#include "benchmarks/perf_output.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "benchmarks/fidelity.h"
-#include "benchmarks/perf_output.h"
 #include "tests/test_support.h"
 
 namespace lfm::bench {
@@ -20,10 +21,9 @@ TEST(FidelityTest, KnownDistributions) {
   //   2: reference (1/2, 1/4, 1/4), backend (0.4, 0.3, 0.3): KL(reference || backend) =
   //      1/2 ln(5/4) + 1/2 ln(5/6) = 0.0204110 (the other direction would be 0.0201361).
   const auto ln = [](double p) { return static_cast<float>(std::log(p)); };
-  const std::vector<float> reference = {ln(.5), ln(.25), ln(.25), 5,     1,      2,
-                                        ln(.5), ln(.25), ln(.25)};
-  const std::vector<float> backend = {ln(.25), ln(.5), ln(.25), 9,      5,      6,
-                                      ln(.4),  ln(.3), ln(.3)};
+  const std::vector<float> reference = {ln(.5), ln(.25), ln(.25), 5,      1,
+                                        2,      ln(.5),  ln(.25), ln(.25)};
+  const std::vector<float> backend = {ln(.25), ln(.5), ln(.25), 9, 5, 6, ln(.4), ln(.3), ln(.3)};
   const results::Fidelity f = CompareLogits(reference, backend, 3);
   EXPECT_EQ(f.tokens, 3);
   const double kl2 = 0.5 * std::log(1.25) + 0.5 * std::log(0.25 / 0.3);
@@ -85,8 +85,8 @@ TEST_F(PerfOutputTest, JsonHasTodaysAndLlamaBenchFields) {
   EXPECT_EQ(r["n_threads"], 2);
   EXPECT_DOUBLE_EQ(r["avg_ts"].get<double>(), (32 + 64 + 40) / 3.0);
   const double mean = (32 + 64 + 40) / 3.0;
-  const double sd = std::sqrt((std::pow(32 - mean, 2) + std::pow(64 - mean, 2) +
-                               std::pow(40 - mean, 2)) / 2);
+  const double sd =
+      std::sqrt((std::pow(32 - mean, 2) + std::pow(64 - mean, 2) + std::pow(40 - mean, 2)) / 2);
   EXPECT_NEAR(r["stddev_ts"].get<double>(), sd, 1e-9);
   EXPECT_EQ(r["samples_ns"], nlohmann::json({500000000, 250000000, 400000000}));
   EXPECT_EQ(r["avg_ns"], 383333333);

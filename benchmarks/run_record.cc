@@ -6,7 +6,8 @@
 namespace lfm::bench {
 
 StatusOr<results::RunRecord> BuildRunRecord(results::RunKind kind, const std::string& model_path,
-                                            const std::string& backend, const std::string& threads) {
+                                            const std::string& backend,
+                                            const std::string& threads) {
   LFM_ASSIGN_OR_RETURN(engine::ModelSummary summary, engine::SummarizeModelFile(model_path));
   results::RunRecord run;
   run.kind = kind;

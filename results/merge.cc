@@ -1,11 +1,10 @@
 #include "results/merge.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
-
-#include <fmt/format.h>
 
 namespace lfm::results {
 namespace {
@@ -82,7 +81,8 @@ StatusOr<MergeSummary> ImportDatabase(ResultStore& store, const std::string& oth
       if (!v.candidate_run || !ids.count(*v.candidate_run)) continue;
       v.candidate_run = ids[*v.candidate_run];
       if (v.baseline_run) {
-        v.baseline_run = ids.count(*v.baseline_run) ? std::optional(ids[*v.baseline_run]) : std::nullopt;
+        v.baseline_run =
+            ids.count(*v.baseline_run) ? std::optional(ids[*v.baseline_run]) : std::nullopt;
       }
       LFM_RETURN_IF_ERROR(store.AddGateVerdict(v).status());
     }
