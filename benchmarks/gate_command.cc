@@ -1,6 +1,7 @@
 #include "benchmarks/gate_command.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -16,6 +17,23 @@
 
 namespace lfm::bench {
 namespace {
+
+// The gate's exit statuses: 0 no regression, 1 a regression, 2 no verdict (bad flags or input,
+// a run that failed), so a caller never mistakes an error for a caught slowdown.
+constexpr int kExitRegression = 1;
+constexpr int kExitError = 2;
+
+// Runs a gate command that returns whether it found a regression; every error it reports
+// (FailCommand's status 1) leaves with kExitError instead.
+void RunGateCommand(const std::function<bool()>& body) {
+  bool regression = false;
+  try {
+    regression = body();
+  } catch (const CLI::RuntimeError& e) {
+    throw CLI::RuntimeError(e.get_exit_code() == 0 ? 0 : kExitError);
+  }
+  if (regression) throw CLI::RuntimeError(kExitRegression);
+}
 
 // "5%" or "0.05" -> 0.05.
 double ParseFraction(const std::string& text) {
@@ -44,7 +62,8 @@ struct GateArgs {
   double alpha = 0.05;
 };
 
-void RunGate(const GateArgs& args) {
+// Returns whether a row regressed.
+bool RunGate(const GateArgs& args) {
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
   const int64_t base = ValueOrExit(store->ResolveRun(args.baseline));
   const int64_t cand = ValueOrExit(store->ResolveRun(args.candidate));
@@ -52,7 +71,7 @@ void RunGate(const GateArgs& args) {
   const GateReport report = ValueOrExit(CompareRuns(*store, base, cand, options));
   ExitOnError(StoreVerdicts(*store, report, base, cand));
   fmt::print("baseline run {}, candidate run {}\n{}", base, cand, report.Table());
-  if (report.failed()) throw CLI::RuntimeError(1);
+  return report.failed();
 }
 
 struct AbArgs {
@@ -124,7 +143,8 @@ bool Inconclusive(const GateRow& row, const GateOptions& options) {
 // reached. On a busy machine 10 rounds can leave a real 20% slowdown unproven; more rounds of
 // the suspect comparison settle it. Every look tests at alpha / looks (Bonferroni), so the
 // chance of failing an A/A comparison stays below alpha however many looks are taken.
-void RunAb(const AbArgs& args) {
+// Returns whether a row regressed.
+bool RunAb(const AbArgs& args) {
   if (args.rounds < 2) FailCommand("--rounds must be at least 2");
   if (args.max_rounds < args.rounds) FailCommand("--max-rounds must be at least --rounds");
   const GateOptions requested{ParseFraction(args.max_regression), args.alpha};
@@ -162,7 +182,7 @@ void RunAb(const AbArgs& args) {
   }
   fmt::print("A = {}{}\nB = {}{}\n{}", args.a, args.a_args.empty() ? "" : " " + args.a_args, args.b,
              args.b_args.empty() ? "" : " " + args.b_args, report.Table());
-  if (report.failed()) throw CLI::RuntimeError(1);
+  return report.failed();
 }
 
 }  // namespace
@@ -170,7 +190,8 @@ void RunAb(const AbArgs& args) {
 void AddGateCommand(CLI::App& app) {
   auto args = std::make_shared<GateArgs>();
   CLI::App* gate = app.add_subcommand(
-      "gate", "Fail (exit 1) when a candidate run is significantly slower than a baseline");
+      "gate",
+      "Fail (exit 1) when a candidate run is significantly slower than a baseline (exit 2: error)");
   gate->add_option("--db", args->db, "Results database")->capture_default_str();
   gate->add_option("--baseline", args->baseline, "Baseline run id or tag");
   gate->add_option("--candidate", args->candidate, "Candidate run id or tag");
@@ -178,8 +199,10 @@ void AddGateCommand(CLI::App& app) {
   gate->add_option("--alpha", args->alpha, "Significance level")->capture_default_str();
   gate->callback([gate, args] {
     if (!gate->get_subcommands().empty()) return;  // `gate ab` ran instead
-    if (args->baseline.empty() || args->candidate.empty()) FailCommand("gate needs --baseline and --candidate");
-    RunGate(*args);
+    RunGateCommand([&] {
+      if (args->baseline.empty() || args->candidate.empty()) FailCommand("gate needs --baseline and --candidate");
+      return RunGate(*args);
+    });
   });
 
   auto ab = std::make_shared<AbArgs>();
@@ -203,7 +226,7 @@ void AddGateCommand(CLI::App& app) {
   cmd->add_option("--max-regression", ab->max_regression, "Tolerated slowdown")->capture_default_str();
   cmd->add_option("--alpha", ab->alpha, "Significance level")->capture_default_str();
   cmd->add_option("--db", ab->db, "Also store the verdicts in this results database");
-  cmd->callback([ab] { RunAb(*ab); });
+  cmd->callback([ab] { RunGateCommand([&] { return RunAb(*ab); }); });
 }
 
 }  // namespace lfm::bench

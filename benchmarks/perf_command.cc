@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/cli.h"
+#include "benchmarks/perf_output.h"
 #include "benchmarks/perf_runner.h"
 
 namespace lfm::bench {
@@ -18,7 +19,9 @@ struct PerfArgs {
   std::string tg = "128";
   std::string threads = std::to_string(DefaultThreads());
   int reps = 5;
-  bool json = false;
+  std::string output = "md";
+  bool json = false;  // = -o jsonl (what scripts and `gate ab` use)
+  bool no_fidelity = false;
   std::string db = results::kDefaultDbPath;
   std::string tag;
   uint64_t seed = 1;
@@ -57,13 +60,16 @@ void RunPerfCommand(const PerfArgs& args) {
   o.seed = args.seed;
   o.tag = args.tag;
   o.slowdown = args.slowdown;
-  o.show_progress = !args.json;
+  o.fidelity = !args.no_fidelity;
+  const PerfFormat format = args.json ? PerfFormat::kJsonLines : ValueOrExit(ParsePerfFormat(args.output));
+  o.show_progress = format == PerfFormat::kMarkdown;
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
   const int64_t run_id = ValueOrExit(RunPerf(o, *store));
-  if (args.json) {
-    fmt::print("{}", ValueOrExit(PerfJsonLines(*store, run_id)));
+  const std::string text = ValueOrExit(FormatPerfRun(*store, run_id, format));
+  if (format == PerfFormat::kMarkdown) {
+    fmt::print("\n{}\nrun {} stored in {}\n", text, run_id, args.db);
   } else {
-    fmt::print("\n{}\nrun {} stored in {}\n", ValueOrExit(PerfTable(*store, run_id)), run_id, args.db);
+    fmt::print("{}", text);
   }
 }
 
@@ -79,7 +85,14 @@ void AddPerfCommand(CLI::App& app) {
   cmd->add_option("--tg", args->tg, "Decode lengths (tg<N> tests)")->capture_default_str();
   cmd->add_option("--reps", args->reps, "Timed repetitions per test (after one warm-up)")->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "Comma-separated thread counts")->capture_default_str();
-  cmd->add_flag("--json", args->json, "Print one JSON object per row instead of the table");
+  cmd->add_option("-o,--output", args->output,
+                  "Output format, as llama-bench: md (table), csv, json (one array), jsonl (one "
+                  "object per line)")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "Same as -o jsonl");
+  cmd->add_flag("--no-fidelity", args->no_fidelity,
+                "Skip measuring each backend against the reference backend on a fixed "
+                "64-token prompt (KL, top-1, max |delta log p|)");
   cmd->add_option("--db", args->db, "Results database")->capture_default_str();
   cmd->add_option("--tag", args->tag, "Name this run (a gate baseline can be given by tag)");
   cmd->add_option("--seed", args->seed, "Seed of the random token ids")->capture_default_str();

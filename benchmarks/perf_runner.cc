@@ -4,18 +4,19 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/interrupt.h"
 #include "base/progress.h"
+#include "benchmarks/fidelity.h"
+#include "benchmarks/run_record.h"
 #include "engine/engine.h"
 #include "engine/model_info.h"
 #include "kernels/registry.h"
 #include "results/provenance.h"
-#include "results/report.h"
 
 namespace lfm::bench {
 namespace {
@@ -34,26 +35,6 @@ int64_t AvailableMemoryBytes() {
 
 // Resets the kernel's peak-RSS counter (VmHWM) so each configuration reports its own peak.
 void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-results::ModelInfo DescribeModel(const engine::ModelSummary& s) {
-  results::ModelInfo m;
-  m.name = engine::ShortModelName(s);
-  m.arch = s.config.arch_name;
-  m.quant = engine::QuantMix(s);
-  m.params = s.total_params;
-  return m;
-}
-
-// Which backend ran each op: the matrix ops on the chosen backend, weight types it lacks on
-// the reference backend, the rest (norms, conv, attention, routing) on shared engine code.
-std::map<std::string, std::string> OpBackends(const engine::Engine& engine) {
-  std::map<std::string, std::string> ops;
-  const std::string backend(engine.backend_name());
-  ops["linear"] = backend;
-  ops["experts"] = backend;
-  for (const std::string& type : engine.fallback_types()) ops["linear:" + type] = "reference";
-  return ops;
-}
 
 // Mean seconds per repetition in each op.
 std::vector<results::OpTime> OpTimesOf(const engine::Engine& engine, int reps) {
@@ -75,17 +56,37 @@ std::vector<results::ExpertLoad> ExpertLoadOf(const engine::Engine& engine) {
   return load;
 }
 
-// One backend x threads configuration: opens the engine and measures every test.
+// The reference backend's logits on the fidelity prompt, which every row is compared with.
+StatusOr<std::vector<float>> ReferenceLogits(const PerfOptions& o) {
+  engine::EngineOptions eo;
+  eo.model_path = o.model_path;
+  eo.backend = "reference";
+  eo.threads = *std::max_element(o.threads.begin(), o.threads.end());
+  eo.max_context = kFidelityTokens + 1;
+  eo.show_progress = o.show_progress;
+  LFM_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> engine, engine::Engine::Open(eo));
+  return PromptLogits(*engine, FidelityPrompt(engine->config().n_vocab));
+}
+
+// One backend x threads configuration: opens the engine, measures its fidelity against
+// `reference_logits` (when given) and every test.
 Status RunConfiguration(const PerfOptions& o, const std::string& backend, int threads,
-                        int64_t run_id, results::ResultStore& store, Progress* progress) {
+                        const std::vector<float>& reference_logits, int64_t run_id,
+                        results::ResultStore& store, Progress* progress) {
   ResetPeakRss();
   engine::EngineOptions eo;
   eo.model_path = o.model_path;
   eo.backend = backend;
   eo.threads = threads;
-  eo.max_context = RequiredContext(o.tests);
+  eo.max_context = std::max(RequiredContext(o.tests), kFidelityTokens + 1);
   eo.show_progress = o.show_progress;
   LFM_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> engine, engine::Engine::Open(eo));
+  std::optional<results::Fidelity> fidelity;
+  if (!reference_logits.empty()) {
+    const int n_vocab = engine->config().n_vocab;
+    LFM_ASSIGN_OR_RETURN(std::vector<float> logits, PromptLogits(*engine, FidelityPrompt(n_vocab)));
+    fidelity = CompareLogits(reference_logits, logits, n_vocab);
+  }
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
   for (const PerfTest& test : o.tests) {
     results::PerfResult row;
@@ -96,6 +97,7 @@ Status RunConfiguration(const PerfOptions& o, const std::string& backend, int th
     row.n_prompt = test.n_prompt;
     row.n_gen = test.n_gen;
     row.op_backends = OpBackends(*engine);
+    row.fidelity = fidelity;
     LFM_ASSIGN_OR_RETURN(int64_t perf_id, store.AddPerfResult(row));
     for (int w = 0; w < o.warmup; ++w) LFM_RETURN_IF_ERROR(TimeOnce(*engine, test, rng).status());
     engine->ResetExpertLoad();
@@ -145,16 +147,15 @@ StatusOr<int64_t> RunPerf(const PerfOptions& o, results::ResultStore& store) {
                  "{}: the model needs about {:.1f} GiB of memory and only {:.1f} GiB is available",
                  o.model_path, summary.file_size / 1073741824.0, available / 1073741824.0);
   }
-  results::RunRecord run;
-  run.kind = results::RunKind::kPerf;
+  LFM_ASSIGN_OR_RETURN(
+      results::RunRecord run,
+      BuildRunRecord(results::RunKind::kPerf, o.model_path, o.requested_backends,
+                     fmt::format("{}", fmt::join(o.threads, ","))));
   run.tag = o.tag;
-  run.build = results::CurrentBuild();
-  run.device = results::DetectDevice();
-  run.model = DescribeModel(summary);
-  LFM_RETURN_IF_ERROR(results::HashModelFile(o.model_path, summary.header_bytes, &run.model));
-  run.backend = o.requested_backends;
-  run.threads = fmt::format("{}", fmt::join(o.threads, ","));
-  run.command_line = results::CurrentCommandLine();
+  std::vector<float> reference_logits;
+  if (o.fidelity) {
+    LFM_ASSIGN_OR_RETURN(reference_logits, ReferenceLogits(o));
+  }
   LFM_ASSIGN_OR_RETURN(int64_t run_id, store.BeginRun(run));
 
   InstallInterruptHandler();
@@ -163,7 +164,7 @@ StatusOr<int64_t> RunPerf(const PerfOptions& o, results::ResultStore& store) {
   if (o.show_progress) progress = std::make_unique<Progress>("perf", total, "samples");
   for (const std::string& backend : o.backends) {
     for (int threads : o.threads) {
-      Status s = RunConfiguration(o, backend, threads, run_id, store, progress.get());
+      Status s = RunConfiguration(o, backend, threads, reference_logits, run_id, store, progress.get());
       if (!s.ok()) {
         const bool cancelled = s.code() == StatusCode::kCancelled;
         (void)store.FinishRun(run_id, cancelled ? results::RunStatus::kIncomplete : results::RunStatus::kFailed,
@@ -177,27 +178,6 @@ StatusOr<int64_t> RunPerf(const PerfOptions& o, results::ResultStore& store) {
   if (progress) progress->Finish();
   LFM_RETURN_IF_ERROR(store.FinishRun(run_id, results::RunStatus::kComplete));
   return run_id;
-}
-
-StatusOr<std::string> PerfTable(results::ResultStore& store, int64_t run_id) {
-  LFM_ASSIGN_OR_RETURN(results::RunRecord run, store.GetRun(run_id));
-  LFM_ASSIGN_OR_RETURN(std::vector<results::PerfResult> rows, store.GetPerfResults(run_id));
-  return results::PerfTable(run, rows).ToText();
-}
-
-StatusOr<std::string> PerfJsonLines(results::ResultStore& store, int64_t run_id) {
-  LFM_ASSIGN_OR_RETURN(results::RunRecord run, store.GetRun(run_id));
-  LFM_ASSIGN_OR_RETURN(std::vector<results::PerfResult> rows, store.GetPerfResults(run_id));
-  std::string out;
-  for (const results::PerfResult& r : rows) {
-    nlohmann::json j = results::PerfRowJson(r);
-    j["run_id"] = run_id;
-    j["model"] = run.model.name;
-    j["model_size"] = run.model.size_bytes;
-    j["model_params"] = run.model.params;
-    out += j.dump() + "\n";
-  }
-  return out;
 }
 
 }  // namespace lfm::bench

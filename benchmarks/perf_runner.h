@@ -23,6 +23,7 @@ struct PerfOptions {
   std::string tag;
   std::string requested_backends;  // as the user typed them, for the run record
   double slowdown = 0;     // test-only: see TimeOnce
+  bool fidelity = true;    // measure every row's fidelity to the reference backend (fidelity.h)
   bool show_progress = true;
 };
 
@@ -34,11 +35,5 @@ StatusOr<std::vector<std::string>> ResolveBackends(const std::string& list);
 // incomplete, and kCancelled is returned. A model too big for the available memory is an error
 // before anything runs.
 StatusOr<int64_t> RunPerf(const PerfOptions& options, results::ResultStore& store);
-
-// The llama-bench-like table of a run: model, size, params, backend, threads, test, t/s ± sd.
-StatusOr<std::string> PerfTable(results::ResultStore& store, int64_t run_id);
-// One JSON object per row (backend, test, threads, tokens_per_s_median, samples,
-// peak_rss_bytes, ...), one per line.
-StatusOr<std::string> PerfJsonLines(results::ResultStore& store, int64_t run_id);
 
 }  // namespace lfm::bench

@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // A command's own failure keeps its status (FailCommand: 1; gate: 1 regression, 2 error);
+    // a usage error (unknown flag, bad value, missing argument) exits 2, as getopt tools do.
+    const int status = app.exit(e);
+    return status == 0 || e.get_name() == "RuntimeError" ? status : 2;
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/cli.h"
+#include "benchmarks/run_record.h"
 #include "engine/engine.h"
 #include "engine/model_info.h"
 #include "evals/data_dir.h"
@@ -75,18 +76,11 @@ void RunEvalCommand(EvalRunArgs& args) {
   options.bootstrap_iters = args.bootstrap_iters;
   options.show_progress = !args.quiet;
   options.cancel = &g_interrupted;
-  options.run.kind = results::RunKind::kEval;
+  options.run = ValueOrExit(bench::BuildRunRecord(results::RunKind::kEval, args.engine.model_path,
+                                                  std::string(engine->backend_name()),
+                                                  std::to_string(args.engine.threads)));
   options.run.tag = args.tag;
-  options.run.build = results::CurrentBuild();
-  options.run.device = results::DetectDevice();
-  options.run.backend = std::string(engine->backend_name());
-  options.run.threads = std::to_string(args.engine.threads);
-  options.run.command_line = results::CurrentCommandLine();
-  options.run.model.name = model_name;
-  options.run.model.arch = summary.config.arch_name;
-  options.run.model.quant = engine::QuantMix(summary);
-  options.run.model.params = summary.total_params;
-  ExitOnError(results::HashModelFile(args.engine.model_path, summary.header_bytes, &options.run.model));
+  options.run.op_backends = bench::OpBackends(*engine);
   options.model_identity = options.run.model.hash + ":" + options.run.model.hash_kind;
 
   DocumentCache data(data_dir);

@@ -204,6 +204,25 @@ void ExpectSameResults(const RunResult& a, const RunResult& b) {
   }
 }
 
+// The eval_scores rows stored for two runs are the same, row by row (and there are some).
+void ExpectSameStoredScores(ResultStore& a, int64_t run_a, ResultStore& b, int64_t run_b) {
+  const std::vector<results::EvalScore> x = a.GetEvalScores(run_a).value();
+  const std::vector<results::EvalScore> y = b.GetEvalScores(run_b).value();
+  ASSERT_FALSE(x.empty());
+  ASSERT_EQ(x.size(), y.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const std::string what = x[i].name + " " + x[i].metric + "," + x[i].filter;
+    EXPECT_EQ(x[i].name, y[i].name);
+    EXPECT_EQ(x[i].is_group, y[i].is_group) << what;
+    EXPECT_EQ(x[i].metric, y[i].metric) << what;
+    EXPECT_EQ(x[i].filter, y[i].filter) << what;
+    EXPECT_EQ(x[i].value, y[i].value) << what;
+    EXPECT_EQ(x[i].std_error, y[i].std_error) << what;
+    EXPECT_EQ(x[i].n, y[i].n) << what;
+    EXPECT_EQ(x[i].higher_is_better, y[i].higher_is_better) << what;
+  }
+}
+
 TEST(RunnerTest, StoppedMidwayThenResumedGivesIdenticalNumbers) {
   LFM_SHARED_DIR_OR_SKIP(shared);
   DocumentCache cache(shared + "/datasets");
@@ -241,6 +260,7 @@ TEST(RunnerTest, StoppedMidwayThenResumedGivesIdenticalNumbers) {
   EXPECT_EQ(resumed->samples_scored, 80 - 32);
   EXPECT_EQ(store->GetRun(resumed->run_id)->status, results::RunStatus::kComplete);
   ExpectSameResults(*whole, *resumed);
+  ExpectSameStoredScores(*whole_store, whole->run_id, *store, resumed->run_id);
 
   // A third run has nothing left to do and reports the same numbers.
   auto again = RunEval(model, Builtin(), cache, *store, options);
@@ -292,6 +312,7 @@ TEST(RunnerTest, KilledProcessLosesNothingAndResumes) {
   EXPECT_EQ(resumed->samples_resumed, 5);  // every answer finished before the kill was kept
   EXPECT_EQ(resumed->samples_scored, 7);
   ExpectSameResults(*whole, *resumed);
+  ExpectSameStoredScores(*whole_store, whole->run_id, *store, resumed->run_id);
 }
 
 TEST(RunnerTest, CancelFlagStopsBetweenRequestsAndMarksTheRunIncomplete) {

@@ -20,6 +20,7 @@ struct DashboardOptions {
   int width = 0, height = 0;    // window size in pixels; 0 = fit the monitor
   float scale = 0;              // UI scale; 0 = the monitor's content scale
   std::string dump_state_path;  // "" = none: JSON of what the last frame drew
+  bool every_device = false;    // Throughput view starts with every device side by side
 };
 
 // Runs the dashboard until its window closes, or, with a screenshot path, for `frames` frames.

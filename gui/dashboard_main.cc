@@ -232,6 +232,7 @@ int RunDashboard(const DashboardOptions& options) {
   DataRefresher refresher(options.db_path, kPollInterval, [] { glfwPostEmptyEvent(); });
   DashboardState state;
   state.view = options.view.value_or(View::kRuns);
+  state.throughput_by_device = options.every_device;
   state.ui_scale = window.scale();
   const bool screenshot = !options.screenshot_path.empty();
 

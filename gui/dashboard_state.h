@@ -38,6 +38,7 @@ struct DashboardState {
   // Throughput view: the (device, model) shown ("" = follow the selection) and the perf row
   // whose breakdown and expert load are shown (0 = the first one).
   std::string throughput_device, throughput_model;
+  bool throughput_by_device = false;  // the model on every device, side by side
   int64_t focused_perf_id = 0;
 
   // Trends view: the row key followed (empty device = pick from the selection).

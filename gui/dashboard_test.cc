@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -116,6 +117,71 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
+// A perf row as the database holds it: backend, test, threads, the median of its tokens/s
+// samples (the middle one, or the mean of the middle two), and its run's CPU and core count.
+struct StoredRow {
+  std::string backend, test, cpu_model;
+  int threads = 0, cpu_cores = 0;
+  double median = 0;
+  int64_t fidelity_tokens = 0;
+  double mean_kl = 0, top1 = 0, max_abs = 0;
+};
+StoredRow ReadRow(const std::string& db_path, int64_t perf_id) {
+  StoredRow row;
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT p.backend, p.test, p.threads, r.cpu_model, r.cpu_cores, "
+                     "p.fidelity_tokens, p.fidelity_mean_kl, p.fidelity_top1, "
+                     "p.fidelity_max_abs_logprob FROM perf_results p JOIN runs r ON r.id = p.run_id "
+                     "WHERE p.id = ?",
+                     -1, &q, nullptr);
+  sqlite3_bind_int64(q, 1, perf_id);
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, c))); };
+    row.backend = text(0);
+    row.test = text(1);
+    row.threads = sqlite3_column_int(q, 2);
+    row.cpu_model = text(3);
+    row.cpu_cores = sqlite3_column_int(q, 4);
+    row.fidelity_tokens = sqlite3_column_int64(q, 5);
+    row.mean_kl = sqlite3_column_double(q, 6);
+    row.top1 = sqlite3_column_double(q, 7);
+    row.max_abs = sqlite3_column_double(q, 8);
+  }
+  sqlite3_finalize(q);
+  sqlite3_prepare_v2(db, "SELECT tokens_per_s FROM perf_samples WHERE perf_id = ? ORDER BY 1", -1,
+                     &q, nullptr);
+  sqlite3_bind_int64(q, 1, perf_id);
+  std::vector<double> tps;
+  while (sqlite3_step(q) == SQLITE_ROW) tps.push_back(sqlite3_column_double(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  const size_t n = tps.size();
+  if (n > 0) row.median = n % 2 ? tps[n / 2] : (tps[n / 2 - 1] + tps[n / 2]) / 2;
+  return row;
+}
+
+// Every bar the Throughput view reports drawing shows its row's stored median, under its
+// backend (and test), in the series of its thread count (or device): read back from `db`.
+void ExpectBarsShowTheDatabase(const std::string& db, const nlohmann::json& throughput,
+                               bool by_device) {
+  int bars = 0;
+  for (const auto& bar : throughput["bar_values"]) {
+    const StoredRow row = ReadRow(db, bar["perf_id"].get<int64_t>());
+    ++bars;
+    EXPECT_NEAR(bar["value"].get<double>(), row.median, 1e-9 * row.median) << bar.dump();
+    EXPECT_EQ(bar["category"].get<std::string>().substr(0, row.backend.size()), row.backend)
+        << bar.dump();
+    const std::string threads = fmt::format("{} thread{}", row.threads, row.threads == 1 ? "" : "s");
+    const std::string device =
+        row.cpu_cores > 0 ? fmt::format("{} ({} cores)", row.cpu_model, row.cpu_cores) : row.cpu_model;
+    EXPECT_EQ(bar["series"], by_device ? device : threads) << bar.dump();
+  }
+  EXPECT_EQ(bars, throughput["bars"].get<int>());
+}
+
 struct Result {
   int exit_code = -1;
   std::string stderr_text;
@@ -132,13 +198,13 @@ class DashboardTest : public ::testing::Test {
     ASSERT_TRUE(testing::FillTestDatabase(*db_).ok());
   }
 
-  // Runs the dashboard in screenshot mode on `db` showing `view`.
-  Result Run(const std::string& db, const std::string& view) {
+  // Runs the dashboard in screenshot mode on `db` showing `view` (with `flags`).
+  Result Run(const std::string& db, const std::string& view, const std::string& flags = "") {
     const std::string base = *dir_ + "/" + view + std::to_string(counter_++);
     const std::string command = fmt::format(
         "'{}' dashboard --db '{}' --screenshot '{}.png' --view {} --frames 4 --size {}x{} "
-        "--scale 1 --dump-state '{}.json' 2> '{}.err'",
-        lfm::testing::LfmbenchPath(), db, base, view, kWidth, kHeight, base, base);
+        "--scale 1 --dump-state '{}.json' {} 2> '{}.err'",
+        lfm::testing::LfmbenchPath(), db, base, view, kWidth, kHeight, base, flags, base);
     Result r;
     const int status = std::system(command.c_str());
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -185,6 +251,7 @@ TEST_F(DashboardTest, ThroughputView) {
   EXPECT_EQ(t["bars"], expected_.prefill_bars + expected_.decode_bars);
   EXPECT_EQ(t["op_segments"], expected_.op_segments);
   EXPECT_EQ(t["heatmap_cells"], expected_.heatmap_cells);
+  ExpectBarsShowTheDatabase(*db_, t, /*by_device=*/false);
   // The bars were really drawn: solid areas of the first two series colors (1 and 2 threads),
   // and the heat map's scale runs from dark blue to yellow.
   EXPECT_GT(r.png.CountColor(PaletteColor(0)), 2000u);
@@ -333,6 +400,11 @@ TEST_F(DashboardTest, EveryViewOnRealPerfGateAndEvalRuns) {
   EXPECT_EQ(t["heatmap_cells"], count("SELECT count(DISTINCT layer) * (max(expert) + 1) " + load));
   EXPECT_GT(throughput.png.CountColor(PaletteColor(0)), 2000u);  // the 1-thread bars
   EXPECT_GT(throughput.png.CountColor(HeatColor(1.0)), 20u);     // the hottest expert
+  ExpectBarsShowTheDatabase(db, t, /*by_device=*/false);
+  // eval run records the backend that computed each op, as perf does.
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE kind = 'eval' AND "
+                  "json_extract(op_backends_json, '$.experts') = 'cpu'"),
+            1);
 
   const Result trends = Run(db, "trends");
   ExpectRendered(trends);
@@ -366,6 +438,79 @@ TEST_F(DashboardTest, EveryViewOnRealPerfGateAndEvalRuns) {
                               "candidate_run = {}",
                               perf_run)));
   sqlite3_close(sql);
+}
+
+// Two machines: a perf run in each one's database (the second's device rewritten to another
+// CPU, as another machine would record it), merged with `results import` (twice: nothing more
+// arrives), and shown side by side in the Throughput view. Every bar value and every speed and
+// fidelity cell the view reports is read back from the merged database.
+TEST_F(DashboardTest, DevicesSideBySideAfterImport) {
+  const std::string model = *dir_ + "/tiny_devices.gguf", here = *dir_ + "/device_here.db",
+                    there = *dir_ + "/device_there.db", log = *dir_ + "/devices.log";
+  ASSERT_EQ(RunLfmbench(fmt::format("model make --preset tiny --type q4_0 -q -o '{}'", model), log), 0)
+      << ReadFile(log);
+  for (const std::string& db : {here, there}) {
+    const std::string perf = fmt::format(
+        "perf -m '{}' --backend naive,cpu --pp 16 --tg 8 --reps 3 -t 1 --db '{}'", model, db);
+    ASSERT_EQ(RunLfmbench(perf, log), 0) << ReadFile(log);
+  }
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(there.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other,
+                         "UPDATE runs SET cpu_model = 'Simulated Other CPU', cpu_cores = 64, "
+                         "device_id = 'other-device', hostname = 'other-host'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(RunLfmbench(fmt::format("results import '{}' --db '{}'", there, here), log), 0)
+        << ReadFile(log);
+  }
+  sqlite3* sql = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(here.c_str(), &sql, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(QueryInt(sql, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(QueryInt(sql, "SELECT count(DISTINCT device_id) FROM runs"), 2);
+  const int64_t rows = QueryInt(sql, "SELECT count(*) FROM perf_results");
+  EXPECT_EQ(rows, 8);  // 2 devices x 2 backends x 2 tests
+  sqlite3_close(sql);
+
+  const Result r = Run(here, "throughput", "--every-device");
+  ExpectRendered(r);
+  const auto& t = r.state["throughput"];
+  EXPECT_EQ(t["by_device"], true);
+  EXPECT_EQ(t["runs"], nlohmann::json::array({2, 1}));
+  EXPECT_EQ(t["entries"], rows);
+  EXPECT_EQ(t["bars"], rows);
+  ExpectBarsShowTheDatabase(here, t, /*by_device=*/true);
+  std::set<std::string> series;
+  for (const auto& bar : t["bar_values"]) series.insert(bar["series"]);
+  EXPECT_EQ(series.size(), 2u);
+  EXPECT_TRUE(series.count("Simulated Other CPU (64 cores)"));
+  // Speed beside fidelity: a line per backend and device with the row's stored numbers.
+  const auto& lines = t["speed_and_fidelity"];
+  ASSERT_EQ(lines.size(), 4u);
+  std::set<std::string> devices;
+  for (const auto& bar : t["bar_values"]) {
+    const StoredRow row = ReadRow(here, bar["perf_id"].get<int64_t>());
+    const std::string device = bar["series"];
+    devices.insert(device);
+    bool found = false;
+    for (const auto& line : lines) {
+      if (line[0] != row.backend || line[1] != device) continue;
+      found = true;
+      EXPECT_EQ(line[2], std::to_string(row.threads));
+      EXPECT_EQ(line[row.test == "pp16" ? 3 : 4], fmt::format("{:.2f} ({})", row.median, row.test));
+      ASSERT_EQ(row.fidelity_tokens, 64);
+      EXPECT_EQ(line[5], fmt::format("{:.2e}", row.mean_kl));
+      EXPECT_EQ(line[6], fmt::format("{}/64", std::lround(row.top1 * 64)));
+      EXPECT_EQ(line[7], fmt::format("{:.3g}", row.max_abs));
+    }
+    EXPECT_TRUE(found) << row.backend << " on " << device;
+  }
+  EXPECT_EQ(devices.size(), 2u);
+  // Both devices' bars were drawn: the first two series colors.
+  EXPECT_GT(r.png.CountColor(PaletteColor(0)), 500u);
+  EXPECT_GT(r.png.CountColor(PaletteColor(1)), 500u);
 }
 
 }  // namespace

@@ -41,7 +41,9 @@ void AddGuiCommands(CLI::App& app) {
                   "UI scale for fonts and sizes (default: the monitor's content scale)")
       ->check(CLI::Range(0.5, 4.0));
   cmd->add_option("--dump-state", options->dump_state_path,
-                  "Write JSON of what the last frame drew (counts of runs, rows, bars, cells)");
+                  "Write JSON of what the last frame drew (counts, bar values, table cells)");
+  cmd->add_flag("--every-device", options->every_device,
+                "Throughput view: show the model on every device side by side");
   cmd->callback([options, view, size] {
     if (!size->empty()) ExitOnError(ParseSize(*size, &options->width, &options->height));
     if (!view->empty()) options->view = ParseView(*view);

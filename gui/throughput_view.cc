@@ -1,6 +1,8 @@
-// Throughput view: for one device and model, prefill and decode tokens/s per backend and thread
-// count (median bars, +-1 standard deviation whiskers from the stored samples), where the time
-// went per op (stacked shares), and the expert load of the focused row (layer x expert).
+// Throughput view: for one device and model (or one model on every device, side by side),
+// speed beside fidelity to the reference backend per backend, prefill and decode tokens/s per
+// backend and thread count (median bars, +-1 standard deviation whiskers from the stored
+// samples), where the time went per op (stacked shares), and the expert load of the focused row
+// (layer x expert).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "gui/charts.h"
 #include "gui/views.h"
+#include "results/report.h"
 
 namespace lfm::gui {
 namespace {
@@ -42,9 +45,19 @@ std::string Category(const ThroughputEntry& e, bool several_tests, bool several_
   return cat;
 }
 
-// Bars of one phase: a group per backend (and test, when several), a bar per thread count.
-// `ids` receives the perf id under each (series, category) for click handling.
-GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
+// The bar series of an entry: its thread count, or (devices side by side) its device and,
+// when the rows have several, its thread count.
+std::string SeriesName(const ThroughputEntry& e, bool by_device, bool several_threads) {
+  const int t = e.data->row.threads;
+  const std::string threads = fmt::format("{} thread{}", t, t == 1 ? "" : "s");
+  if (!by_device) return threads;
+  return several_threads ? DeviceLabel(*e.run) + ", " + threads : DeviceLabel(*e.run);
+}
+
+// Bars of one phase: a group per backend (and test, when several), a bar per thread count (and
+// device, when devices are side by side). `ids` receives the perf id under each (series,
+// category) for click handling.
+GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries, bool by_device,
                       std::vector<std::vector<int64_t>>& ids) {
   std::set<std::string> tests;
   std::set<int> threads;
@@ -68,10 +81,16 @@ GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
       bars.categories.push_back(cat);
     }
   }
-  std::map<int, int> series_index;
-  for (int t : threads) {
-    series_index[t] = static_cast<int>(bars.series.size());
-    bars.series.push_back({fmt::format("{} thread{}", t, t == 1 ? "" : "s"),
+  const auto series = [&](const ThroughputEntry& e) {
+    return std::make_pair(by_device ? DeviceLabel(*e.run) : std::string(), e.data->row.threads);
+  };
+  std::map<std::pair<std::string, int>, int> series_index;
+  for (const auto* e : entries) series_index.emplace(series(*e), 0);
+  for (auto& [key, index] : series_index) {
+    const auto* e = *std::find_if(entries.begin(), entries.end(),
+                                  [&](const ThroughputEntry* x) { return series(*x) == key; });
+    index = static_cast<int>(bars.series.size());
+    bars.series.push_back({SeriesName(*e, by_device, threads.size() > 1),
                            PaletteColor(static_cast<int>(bars.series.size()))});
   }
   const size_t n_cat = bars.categories.size(), n_ser = bars.series.size();
@@ -82,7 +101,7 @@ GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
   for (const auto* e : entries) {
     if (e->stats.n == 0) continue;
     const int c = category_index[category(*e)];
-    const int s = series_index[e->data->row.threads];
+    const int s = series_index[series(*e)];
     bars.values[s][c] = e->stats.median;
     bars.err[s][c] = e->stats.sd;
     bars.notes[s][c] = EntryNote(*e);
@@ -91,9 +110,10 @@ GroupedBars PhaseBars(const std::vector<const ThroughputEntry*>& entries,
   return bars;
 }
 
-// Draws one phase's chart in a child region; returns the number of bars drawn.
-int DrawPhase(const char* title, const std::vector<const ThroughputEntry*>& entries,
-              ImVec2 size, DashboardState& state) {
+// Draws one phase's chart in a child region; returns the number of bars drawn and appends what
+// each bar shows to `values` ({phase, category, series, value, perf_id}).
+int DrawPhase(const char* title, const std::vector<const ThroughputEntry*>& entries, bool by_device,
+              ImVec2 size, DashboardState& state, nlohmann::json& values) {
   ImGui::BeginChild(title, size);
   ImGui::TextUnformatted(title);
   int marks = 0;
@@ -101,7 +121,17 @@ int DrawPhase(const char* title, const std::vector<const ThroughputEntry*>& entr
     MutedText("no rows");
   } else {
     std::vector<std::vector<int64_t>> ids;
-    const GroupedBars bars = PhaseBars(entries, ids);
+    const GroupedBars bars = PhaseBars(entries, by_device, ids);
+    for (size_t i = 0; i < bars.series.size(); ++i) {
+      for (size_t c = 0; c < bars.categories.size(); ++c) {
+        if (std::isnan(bars.values[i][c])) continue;
+        values.push_back({{"phase", title},
+                          {"category", bars.categories[c]},
+                          {"series", bars.series[i].name},
+                          {"value", bars.values[i][c]},
+                          {"perf_id", ids[i][c]}});
+      }
+    }
     Legend(bars.series);
     const ChartOutput out = GroupedBarChart(title, bars, ImVec2(0, ImGui::GetContentRegionAvail().y));
     if (out.clicked) state.focused_perf_id = ids[out.hovered_series][out.hovered_index];
@@ -154,6 +184,64 @@ int DrawOpBreakdown(const ThroughputData& data, const ThroughputEntry& focus, Im
   return marks;
 }
 
+// Speed beside fidelity: a line per backend and thread count (and device), with the median
+// tokens/s of its first prefill and decode rows and its fidelity to the reference backend
+// (results::FidelityCells). Returns the cells drawn, a row of strings per line.
+nlohmann::json DrawSpeedAndFidelity(const ThroughputData& data, float height) {
+  struct Line {
+    const ThroughputEntry* prefill = nullptr;
+    const ThroughputEntry* decode = nullptr;
+    const ThroughputEntry* any = nullptr;
+  };
+  std::map<std::tuple<std::string, std::string, int>, Line> lines;
+  for (const ThroughputEntry& e : data.entries) {
+    Line& line = lines[{e.data->row.backend, data.by_device ? DeviceLabel(*e.run) : "",
+                        e.data->row.threads}];
+    if (!line.any || (!line.any->data->row.fidelity && e.data->row.fidelity)) line.any = &e;
+    const ThroughputEntry*& phase = e.prefill ? line.prefill : line.decode;
+    if (!phase) phase = &e;
+  }
+  std::vector<std::string> headers = {"backend"};
+  if (data.by_device) headers.push_back("device");
+  for (const char* h : {"threads", "prefill t/s", "decode t/s", "KL to reference", "top-1 agreement",
+                        "max |delta log p|"}) {
+    headers.push_back(h);
+  }
+  const auto speed = [](const ThroughputEntry* e) {
+    return e && e->stats.n > 0 ? fmt::format("{:.2f} ({})", e->stats.median, e->data->row.test)
+                               : std::string("-");
+  };
+  nlohmann::json cells = nlohmann::json::array();
+  for (const auto& [key, line] : lines) {
+    const auto& [backend, device, threads] = key;
+    std::vector<std::string> row = {backend};
+    if (data.by_device) row.push_back(device);
+    row.push_back(std::to_string(threads));
+    row.push_back(speed(line.prefill));
+    row.push_back(speed(line.decode));
+    for (std::string& cell : results::FidelityCells(line.any->data->row.fidelity)) {
+      row.push_back(std::move(cell));
+    }
+    cells.push_back(row);
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  if (ImGui::BeginTable("##fidelity", static_cast<int>(headers.size()), flags, ImVec2(0, height))) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    for (const std::string& h : headers) ImGui::TableSetupColumn(h.c_str());
+    ImGui::TableHeadersRow();
+    for (const auto& row : cells) {
+      ImGui::TableNextRow();
+      for (const auto& cell : row) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(cell.get<std::string>().c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+  return cells;
+}
+
 int DrawExpertLoad(const ThroughputEntry* focus, const Details* details, ImVec2 size,
                    DashboardState& state) {
   ImGui::BeginChild("experts", size);
@@ -201,14 +289,18 @@ int DrawExpertLoad(const ThroughputEntry* focus, const Details* details, ImVec2 
 }  // namespace
 
 void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardState& state) {
-  ThroughputData data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
-                                         state.throughput_model);
-  if (PerfPairCombo("model and device", snap, state.throughput_device, state.throughput_model,
-                    data.device_key, data.model_key)) {
-    data = SelectThroughput(snap, state.selected_runs, state.throughput_device,
-                            state.throughput_model);
-  }
+  const auto select = [&] {
+    return SelectThroughput(snap, state.selected_runs, state.throughput_device,
+                            state.throughput_model, state.throughput_by_device);
+  };
+  ThroughputData data = select();
+  bool changed = PerfPairCombo("model and device", snap, state.throughput_device,
+                               state.throughput_model, data.device_key, data.model_key);
+  ImGui::SameLine();
+  changed |= ImGui::Checkbox("every device", &state.throughput_by_device);
+  if (changed) data = select();
   nlohmann::json& report = state.report["throughput"];
+  report["by_device"] = data.by_device;
   report["entries"] = data.entries.size();
   report["runs"] = nlohmann::json::array();
   for (const auto* run : data.runs) report["runs"].push_back(run->id);
@@ -231,12 +323,19 @@ void DrawThroughputView(const Snapshot& snap, const Details* details, DashboardS
   }
   if (!focus) focus = decode.empty() ? prefill.front() : decode.front();
 
+  const float line = ImGui::GetFrameHeightWithSpacing();
+  report["speed_and_fidelity"] = DrawSpeedAndFidelity(
+      data, std::min(ImGui::GetContentRegionAvail().y * 0.25f, line * (data.entries.size() + 1.5f)));
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const ImVec2 half(std::floor((avail.x - spacing) / 2), std::floor(avail.y * 0.5f));
-  const int prefill_bars = DrawPhase("Prefill (prompt processing)", prefill, half, state);
+  nlohmann::json values = nlohmann::json::array();
+  const int prefill_bars =
+      DrawPhase("Prefill (prompt processing)", prefill, data.by_device, half, state, values);
   ImGui::SameLine();
-  const int decode_bars = DrawPhase("Decode (token generation)", decode, half, state);
+  const int decode_bars =
+      DrawPhase("Decode (token generation)", decode, data.by_device, half, state, values);
+  report["bar_values"] = values;
   const ImVec2 lower(half.x, ImGui::GetContentRegionAvail().y);
   const int segments = DrawOpBreakdown(data, *focus, lower, state);
   ImGui::SameLine();

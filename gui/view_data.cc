@@ -127,8 +127,9 @@ std::vector<const RunRecord*> PerfPairs(const Snapshot& snap) {
 }
 
 ThroughputData SelectThroughput(const Snapshot& snap, const std::vector<int64_t>& selected,
-                                std::string device_key, std::string model_key) {
+                                std::string device_key, std::string model_key, bool by_device) {
   ThroughputData data;
+  data.by_device = by_device;
   if (device_key.empty() || model_key.empty()) {
     const RunRecord* pick = nullptr;
     for (int64_t id : selected) {
@@ -150,29 +151,32 @@ ThroughputData SelectThroughput(const Snapshot& snap, const std::vector<int64_t>
   std::vector<const RunRecord*> candidates;
   bool any_selected = false;
   for (const auto& run : snap.runs) {
-    if (snap.PerfRows(run.id).empty() || DeviceKey(run) != device_key ||
+    if (snap.PerfRows(run.id).empty() || (!by_device && DeviceKey(run) != device_key) ||
         ModelKey(run) != model_key) {
       continue;
     }
     candidates.push_back(&run);
     any_selected = any_selected || Contains(selected, run.id);
   }
-  std::set<std::tuple<std::string, int, std::string, std::string>> seen;
+  std::set<std::tuple<std::string, std::string, int, std::string, std::string>> seen;
   for (const RunRecord* run : candidates) {
     if (any_selected ? !Contains(selected, run->id) : run->status == RunStatus::kFailed) continue;
     bool used = false;
     for (const PerfRowData& row : snap.PerfRows(run->id)) {
       const results::PerfResult& r = row.row;
-      if (!seen.insert({r.backend, r.threads, r.test, r.settings_json}).second) continue;
+      if (!seen.insert({DeviceKey(*run), r.backend, r.threads, r.test, r.settings_json}).second) {
+        continue;
+      }
       data.entries.push_back({run, &row, StatsOf(row.row), row.row.n_gen == 0});
       used = true;
     }
     if (used) data.runs.push_back(run);
   }
-  std::sort(data.entries.begin(), data.entries.end(),
-            [](const ThroughputEntry& x, const ThroughputEntry& y) {
-              return RowOrder(x.data->row) < RowOrder(y.data->row);
-            });
+  std::stable_sort(data.entries.begin(), data.entries.end(),
+                   [](const ThroughputEntry& x, const ThroughputEntry& y) {
+                     return std::tuple(RowOrder(x.data->row), DeviceLabel(*x.run)) <
+                            std::tuple(RowOrder(y.data->row), DeviceLabel(*y.run));
+                   });
   return data;
 }
 

@@ -49,6 +49,7 @@ struct ThroughputEntry {
 };
 struct ThroughputData {
   std::string device_key, model_key;  // the (device, model) shown
+  bool by_device = false;             // every device's rows of the model (device_key unused)
   std::vector<const results::RunRecord*> runs;  // runs the entries come from, newest first
   std::vector<ThroughputEntry> entries;  // by backend, test, threads, settings
 };
@@ -57,9 +58,11 @@ std::vector<const results::RunRecord*> PerfPairs(const Snapshot& snap);
 // The newest measurement of each (backend, threads, test, settings) on one device and model. Candidate
 // runs are the `selected` perf/import runs on that pair, or (when none is selected there) every
 // run on it that did not fail. An empty key picks the pair of the first selected perf run, else
-// of the newest perf run.
+// of the newest perf run. `by_device`: the model's newest rows on every device (devices side by
+// side), keyed by device too.
 ThroughputData SelectThroughput(const Snapshot& snap, const std::vector<int64_t>& selected,
-                                std::string device_key, std::string model_key);
+                                std::string device_key, std::string model_key,
+                                bool by_device = false);
 
 // ---- Trends ----------------------------------------------------------------------------------
 struct TrendKey {

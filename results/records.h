@@ -75,6 +75,8 @@ struct RunRecord {
   int64_t finished_ms = 0;  // 0 while running
   std::string tag;          // "" = none
   std::string resume_key;   // "" = none
+  // Unique across databases (schema.sql): BeginRun makes one, CopyRun keeps the given one.
+  std::string origin;
   std::string error;        // why a failed run failed
   std::string writer_host;
   int64_t writer_pid = 0;
@@ -84,6 +86,18 @@ struct RunRecord {
   std::string backend;  // as requested: "all", "cpu,onednn"
   std::string threads;  // as requested: "1,2"
   std::string command_line;
+  // Runs of one engine (eval): the backend that actually ran each op, as PerfResult's; empty
+  // for perf runs (each row records its own) and imports.
+  std::map<std::string, std::string> op_backends;
+};
+
+// How closely a backend computes the model: its next-token distributions after every token of
+// a fixed prompt, compared with the `reference` backend's on the same prompt.
+struct Fidelity {
+  int tokens = 0;                   // prompt positions compared
+  double mean_kl = 0;               // mean over positions of KL(reference || backend), nats
+  double top1_agreement = 0;        // fraction of positions whose most likely token agrees
+  double max_abs_logprob_diff = 0;  // max over positions and tokens of |log p - log p_ref|
 };
 
 // One timed repetition of a perf row.
@@ -109,7 +123,8 @@ struct PerfResult {
   // Other settings that tell rows apart (a JSON object; stored with sorted keys): llama-bench's
   // n_batch, type_k, use_mmap, ...
   std::string settings_json = "{}";
-  std::vector<PerfSample> samples;  // by rep
+  std::optional<Fidelity> fidelity;  // nullopt: not measured (imports, older runs)
+  std::vector<PerfSample> samples;   // by rep
 
   // tokens_per_s of every sample, in rep order.
   std::vector<double> TokensPerSecond() const;

@@ -45,6 +45,14 @@ std::string RowKey(const PerfResult& row, bool with_backend) {
                      with_backend ? row.settings_json : "");
 }
 
+// Same model file: by hash when both runs hashed it, else (imports) by path, name, size and
+// parameter count.
+bool SameModel(const ModelInfo& a, const ModelInfo& b) {
+  if (!a.hash.empty() && !b.hash.empty()) return a.hash == b.hash;
+  return a.path == b.path && a.name == b.name && a.size_bytes == b.size_bytes &&
+         a.params == b.params;
+}
+
 bool SingleBackend(const std::vector<PerfResult>& rows) {
   return !rows.empty() && std::all_of(rows.begin(), rows.end(), [&](const PerfResult& r) {
     return r.backend == rows[0].backend;
@@ -115,6 +123,13 @@ std::string FormatParams(int64_t params) {
   return Fixed(params / 1e6) + " M";
 }
 
+std::vector<std::string> FidelityCells(const std::optional<Fidelity>& f) {
+  if (!f) return {"-", "-", "-"};
+  return {fmt::format("{:.2e}", f->mean_kl),
+          fmt::format("{}/{}", std::lround(f->top1_agreement * f->tokens), f->tokens),
+          fmt::format("{:.3g}", f->max_abs_logprob_diff)};
+}
+
 Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   const bool any_fallback = std::any_of(rows.begin(), rows.end(),
                                         [](const PerfResult& r) { return !r.Fallbacks().empty(); });
@@ -130,6 +145,13 @@ Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
   table.AddColumn("test");
   table.AddColumn("t/s", Align::kRight);
   table.AddColumn("n", Align::kRight);
+  const bool any_fidelity = std::any_of(rows.begin(), rows.end(),
+                                        [](const PerfResult& r) { return r.fidelity.has_value(); });
+  if (any_fidelity) {
+    table.AddColumn("KL", Align::kRight);
+    table.AddColumn("top-1", Align::kRight);
+    table.AddColumn("max Δlp", Align::kRight);
+  }
   if (any_settings) table.AddColumn("settings");
   if (any_fallback) table.AddColumn("fallbacks");
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -138,6 +160,9 @@ Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows) {
         ModelLabel(run),      FormatBytes(run.model.size_bytes), FormatParams(run.model.params),
         row.backend,          std::to_string(row.threads),       row.test,
         MedianAndSpread(row), std::to_string(row.samples.size())};
+    if (any_fidelity) {
+      for (std::string& cell : FidelityCells(row.fidelity)) cells.push_back(std::move(cell));
+    }
     if (any_settings) cells.push_back(settings[i]);
     if (any_fallback) cells.push_back(row.Fallbacks().empty() ? "-" : row.Fallbacks());
     table.AddRow(std::move(cells));
@@ -279,6 +304,13 @@ std::string ProvenanceText(const RunRecord& run) {
                     run.model.hash_kind == "header" ? "header + tensor directory" : "whole file"));
   }
   add("backend", run.backend);
+  if (!run.op_backends.empty()) {
+    std::string ops;
+    for (const auto& [op, backend] : run.op_backends) {
+      ops += fmt::format("{}{}={}", ops.empty() ? "" : " ", op, backend);
+    }
+    add("op backends", ops);
+  }
   add("threads", run.threads);
   add("command", run.command_line);
   // The two-column layout without the header rule reads as "key  value" lines.
@@ -306,6 +338,11 @@ json PerfRowJson(const PerfResult& row) {
               {"tokens_per_s_median", tps.empty() ? json(nullptr) : json(Median(tps))},
               {"tokens_per_s_mean", tps.empty() ? json(nullptr) : json(Mean(tps))},
               {"tokens_per_s_sd", tps.empty() ? json(nullptr) : json(StdDev(tps))}};
+  const std::optional<Fidelity>& f = row.fidelity;
+  out["fidelity_tokens"] = f ? f->tokens : 0;
+  out["fidelity_mean_kl"] = f ? json(f->mean_kl) : json(nullptr);
+  out["fidelity_top1"] = f ? json(f->top1_agreement) : json(nullptr);
+  out["fidelity_max_abs_logprob"] = f ? json(f->max_abs_logprob_diff) : json(nullptr);
   return out;
 }
 
@@ -342,7 +379,9 @@ json RunJson(const RunRecord& r) {
             {"params", r.model.params}}},
           {"backend", r.backend},
           {"threads", r.threads},
-          {"command_line", r.command_line}};
+          {"command_line", r.command_line},
+          {"op_backends", r.op_backends},
+          {"origin", r.origin}};
 }
 
 json RunReportJson(const RunReport& report) {
@@ -500,8 +539,14 @@ Comparison CompareRuns(const RunReport& a, const RunReport& b) {
   if (a.run.device.device_id != b.run.device.device_id) {
     out.notes.push_back(fmt::format("different devices: run {} on '{}', run {} on '{}'", a.run.id,
                                     a.run.device.cpu_model, b.run.id, b.run.device.cpu_model));
+    const auto label = [](const DeviceInfo& d) {
+      std::string text = d.cpu_cores > 0 ? fmt::format("{} x{}", d.cpu_model, d.cpu_cores) : d.cpu_model;
+      return d.hostname.empty() ? text : text + ", host " + d.hostname;
+    };
+    out.device_a = label(a.run.device);
+    out.device_b = label(b.run.device);
   }
-  if (a.run.model.hash != b.run.model.hash || a.run.model.hash.empty()) {
+  if (!SameModel(a.run.model, b.run.model)) {
     out.notes.push_back(fmt::format("models may differ: run {} '{}', run {} '{}'", a.run.id,
                                     ModelLabel(a.run), b.run.id, ModelLabel(b.run)));
   }

@@ -34,8 +34,13 @@ std::string FormatParams(int64_t params);
 // One line per perf row, as llama-bench prints it: model, size, params, backend, threads, test,
 // t/s as median ± sample sd over the repetitions, and n (repetitions). A "settings" column
 // shows the settings that differ between rows (llama-bench's n_batch, ...), and a "fallbacks"
-// column appears when some op ran on another backend than the row asked for.
+// column appears when some op ran on another backend than the row asked for. When rows carry
+// fidelity to the reference backend, three columns show it: KL (mean KL divergence, nats),
+// top-1 (positions whose most likely token agrees, "63/64") and max Δlp (largest |delta log p|).
 Table PerfTable(const RunRecord& run, const std::vector<PerfResult>& rows);
+// The three fidelity cells of PerfTable: "1.23e-05" (mean KL), "63/64" (top-1), "0.0123"
+// (max |delta log p|); "-" each when not measured.
+std::vector<std::string> FidelityCells(const std::optional<Fidelity>& fidelity);
 // Per perf row: milliseconds per repetition in each op and its share of the total.
 Table OpBreakdownTable(const RunReport& report);
 // Per perf row: MoE layers, experts, tokens routed, and how uneven the load is (min, median,
@@ -50,7 +55,8 @@ std::string ProvenanceText(const RunRecord& run);
 nlohmann::json RunJson(const RunRecord& run);
 // A perf row as JSON: backend, test, threads, n_prompt, n_gen, settings, op_backends,
 // fallbacks, peak_rss_bytes, samples [{rep, seconds, tokens_per_s}], tokens_per_s_median,
-// tokens_per_s_mean, tokens_per_s_sd (the last three null without samples).
+// tokens_per_s_mean, tokens_per_s_sd (the last three null without samples), fidelity_tokens
+// (0 when not measured), fidelity_mean_kl, fidelity_top1, fidelity_max_abs_logprob (null then).
 nlohmann::json PerfRowJson(const PerfResult& row);
 // The whole report: {"run": {...}, "perf": [...], "eval": {"tasks", "scores"}, "gate_verdicts"}.
 nlohmann::json RunReportJson(const RunReport& report);
@@ -69,6 +75,8 @@ struct Comparison {
   Table perf;
   Table eval;
   std::vector<std::string> notes;
+  // Runs on two devices: their labels ("AMD EPYC 9R45 x16, host a"), else both "".
+  std::string device_a, device_b;
 };
 Comparison CompareRuns(const RunReport& a, const RunReport& b);
 

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -28,6 +29,23 @@ StatusOr<std::string> CanonicalJsonObject(std::string_view text, std::string_vie
                  text.substr(0, 80));
   }
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string MapToJson(const std::map<std::string, std::string>& map) {
+  return nlohmann::json(map).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+StatusOr<std::map<std::string, std::string>> JsonToMap(const std::string& text,
+                                                       std::string_view what) {
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  std::map<std::string, std::string> map;
+  if (!json.is_object()) {
+    return Error(StatusCode::kDataLoss, "{} is not a JSON object: '{}'", what, text);
+  }
+  for (const auto& [key, value] : json.items()) {
+    map[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return map;
 }
 
 namespace {
@@ -88,7 +106,7 @@ using internal::kSchemaVersion;
   "writer_pid, writer_token, lfmbench_version, git_commit, git_dirty, build_type, compiler, " \
   "device_id, cpu_model, cpu_cores, isa_flags, memory_bytes, os, hostname, model_path, "      \
   "model_name, model_size_bytes, model_hash, model_hash_kind, model_arch, model_quant, "      \
-  "model_params, backend, threads, command_line"
+  "model_params, backend, threads, command_line, op_backends_json, origin"
 
 StatusOr<RunRecord> ReadRun(const Statement& q) {
   RunRecord run;
@@ -127,6 +145,9 @@ StatusOr<RunRecord> ReadRun(const Statement& q) {
   run.backend = q.Text(c++);
   run.threads = q.Text(c++);
   run.command_line = q.Text(c++);
+  LFM_ASSIGN_OR_RETURN(run.op_backends,
+                       internal::JsonToMap(q.Text(c++), fmt::format("run {} op_backends_json", run.id)));
+  run.origin = q.Text(c++);
   // A 'running' run whose writer is gone reads as what it is: incomplete.
   if (run.status == RunStatus::kRunning &&
       !internal::WriterAlive(run.writer_host, run.writer_pid, token)) {
@@ -276,6 +297,29 @@ StatusOr<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path
   return store;
 }
 
+StatusOr<std::unique_ptr<ResultStore>> ResultStore::OpenSnapshot(const std::string& path,
+                                                                  const std::string& copy_path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Error(StatusCode::kNotFound, "{}: no such database", path);
+  LFM_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, /*read_only=*/true));
+  if (auto probe = ReadInt(*db, "PRAGMA schema_version"); !probe.ok()) {
+    return probe.status().code() == StatusCode::kDataLoss
+               ? Error(StatusCode::kDataLoss, "{}: not an SQLite database", path)
+               : probe.status();
+  }
+  // Newer, empty or foreign files are refused; an older schema (InvalidArgument: "migrate it")
+  // is what the copy is for.
+  if (Status s = CheckVersionForReading(*db); !s.ok() && s.code() != StatusCode::kInvalidArgument) {
+    return s;
+  }
+  fs::remove(copy_path, ec);
+  std::string quoted;
+  for (char c : copy_path) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  LFM_RETURN_IF_ERROR(db->Exec(fmt::format("VACUUM INTO '{}'", quoted), "copying the database"));
+  db.reset();
+  return Open(copy_path, Mode::kReadWrite);
+}
+
 Status ResultStore::InTransaction(const std::function<Status()>& body) {
   if (mode_ == Mode::kReadOnly) {
     return Error(StatusCode::kInvalidArgument, "{}: opened read-only, cannot write", path_);
@@ -319,9 +363,9 @@ StatusOr<int64_t> ResultStore::BeginRun(const RunRecord& run) {
                      "git_dirty, build_type, compiler, device_id, cpu_model, cpu_cores, isa_flags, "
                      "memory_bytes, os, hostname, model_path, model_name, model_size_bytes, "
                      "model_hash, model_hash_kind, model_arch, model_quant, model_params, backend, "
-                     "threads, command_line) VALUES ("
+                     "threads, command_line, op_backends_json, origin) VALUES ("
                      "?, 'running', ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const internal::WriterIdentity& writer = internal::ThisWriter();
     int i = 0;
     auto text = [&](std::string_view value) { q.BindText(++i, value); };
@@ -329,8 +373,9 @@ StatusOr<int64_t> ResultStore::BeginRun(const RunRecord& run) {
     auto text_or_null = [&](const std::string& value) {
       value.empty() ? q.BindNull(++i) : q.BindText(++i, value);
     };
+    const int64_t started_ms = run.started_ms > 0 ? run.started_ms : NowMs();
     text(RunKindName(run.kind));
-    integer(run.started_ms > 0 ? run.started_ms : NowMs());
+    integer(started_ms);
     text_or_null(run.tag);
     text_or_null(run.resume_key);
     text(writer.host);
@@ -359,8 +404,38 @@ StatusOr<int64_t> ResultStore::BeginRun(const RunRecord& run) {
     text(run.backend);
     text(run.threads);
     text(run.command_line);
+    text(internal::MapToJson(run.op_backends));
+    // Unique across databases: this process (host, boot, start), the run's start and 64 random
+    // bits (one process may write several databases).
+    std::random_device random;
+    const uint64_t nonce = (uint64_t{random()} << 32) | random();
+    text(fmt::format("{}:{}:{}:{:016x}", writer.host, writer.token, started_ms, nonce));
     LFM_RETURN_IF_ERROR(q.Run());
     id = db_->LastInsertRowId();
+    return OkStatus();
+  }));
+  return id;
+}
+
+StatusOr<std::optional<int64_t>> ResultStore::CopyRun(const RunRecord& run) {
+  if (run.origin.empty()) {
+    return Error(StatusCode::kInvalidArgument, "{}: CopyRun: run {} has no origin", path_, run.id);
+  }
+  std::optional<int64_t> id;
+  LFM_RETURN_IF_ERROR(Write(fmt::format("CopyRun({})", run.origin), [&]() -> Status {
+    LFM_ASSIGN_OR_RETURN(Statement find, db_->Prepare("SELECT id FROM runs WHERE origin = ?"));
+    LFM_ASSIGN_OR_RETURN(bool held, find.BindText(1, run.origin).Step());
+    if (held) return OkStatus();
+    LFM_ASSIGN_OR_RETURN(int64_t new_id, BeginRun(run));
+    LFM_ASSIGN_OR_RETURN(
+        Statement q,
+        db_->Prepare("UPDATE runs SET status = ?, finished_ms = ?, error = ?, writer_host = ?, "
+                     "writer_pid = ?, writer_token = '', origin = ? WHERE id = ?"));
+    q.BindText(1, RunStatusName(run.status));
+    q.BindOptionalInt(2, run.finished_ms > 0 ? std::optional(run.finished_ms) : std::nullopt);
+    q.BindText(3, run.error).BindText(4, run.writer_host).BindInt(5, run.writer_pid);
+    LFM_RETURN_IF_ERROR(q.BindText(6, run.origin).BindInt(7, new_id).Run());
+    id = new_id;
     return OkStatus();
   }));
   return id;

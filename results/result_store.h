@@ -77,6 +77,12 @@ class ResultStore {
   // an older schema asks for a read-write open to upgrade it; Io for the operating system's
   // refusals (permissions, disk full).
   static StatusOr<std::unique_ptr<ResultStore>> Open(const std::string& path, Mode mode);
+  // Reads another database of any schema version up to this one without touching it: copies
+  // `path` (with what its WAL holds) to `copy_path` and opens the copy read-write, which brings
+  // an older schema forward. Errors name `path`: NotFound, not an (lfmbench) database, a newer
+  // schema. The caller removes `copy_path`.
+  static StatusOr<std::unique_ptr<ResultStore>> OpenSnapshot(const std::string& path,
+                                                             const std::string& copy_path);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
@@ -95,6 +101,10 @@ class ResultStore {
   // (0: now); `error` is stored for failed runs.
   Status FinishRun(int64_t run_id, RunStatus status, const std::string& error = "",
                    int64_t finished_ms = 0);
+  // Stores a run read from another database (`results import`) as it is there: status, times,
+  // error, writer host and pid, origin (never 'running' here: its writer is elsewhere). Returns
+  // its new id, or nullopt when a run with its origin is already here (nothing is written).
+  StatusOr<std::optional<int64_t>> CopyRun(const RunRecord& run);
   // Makes an earlier, no longer running run 'running' again under this process (a resumed
   // eval); InvalidArgument when its writer is still alive.
   Status ResumeRun(int64_t run_id);

@@ -11,27 +11,12 @@ namespace lfm::results {
 namespace {
 
 using internal::CanonicalJsonObject;
-
-std::string MapToJson(const std::map<std::string, std::string>& map) {
-  return nlohmann::json(map).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-StatusOr<std::map<std::string, std::string>> JsonToMap(const std::string& text,
-                                                       std::string_view what) {
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  std::map<std::string, std::string> map;
-  if (!json.is_object()) {
-    return Error(StatusCode::kDataLoss, "{} is not a JSON object: '{}'", what, text);
-  }
-  for (const auto& [key, value] : json.items()) {
-    map[key] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  return map;
-}
+using internal::JsonToMap;
+using internal::MapToJson;
 
 #define LFM_PERF_COLUMNS                                                                    \
   "id, run_id, backend, threads, test, n_prompt, n_gen, peak_rss_bytes, op_backends_json, " \
-  "settings_json"
+  "settings_json, fidelity_tokens, fidelity_mean_kl, fidelity_top1, fidelity_max_abs_logprob"
 
 }  // namespace
 
@@ -45,12 +30,18 @@ StatusOr<int64_t> ResultStore::AddPerfResult(const PerfResult& row) {
             Statement q,
             db_->Prepare(
                 "INSERT INTO perf_results (run_id, backend, threads, test, n_prompt, n_gen, "
-                "peak_rss_bytes, op_backends_json, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                "?)"));
+                "peak_rss_bytes, op_backends_json, settings_json, fidelity_tokens, "
+                "fidelity_mean_kl, fidelity_top1, fidelity_max_abs_logprob) VALUES (?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         q.BindInt(1, row.run_id).BindText(2, row.backend).BindInt(3, row.threads);
         q.BindText(4, row.test).BindInt(5, row.n_prompt).BindInt(6, row.n_gen);
         q.BindInt(7, row.peak_rss_bytes).BindText(8, MapToJson(row.op_backends));
         q.BindText(9, settings);
+        const std::optional<Fidelity>& f = row.fidelity;
+        q.BindInt(10, f ? f->tokens : 0);
+        q.BindOptionalDouble(11, f ? std::optional(f->mean_kl) : std::nullopt);
+        q.BindOptionalDouble(12, f ? std::optional(f->top1_agreement) : std::nullopt);
+        q.BindOptionalDouble(13, f ? std::optional(f->max_abs_logprob_diff) : std::nullopt);
         LFM_RETURN_IF_ERROR(q.Run());
         id = db_->LastInsertRowId();
         for (const PerfSample& sample : row.samples) LFM_RETURN_IF_ERROR(AddPerfSample(id, sample));
@@ -132,6 +123,9 @@ StatusOr<PerfResult> ResultStore::ReadPerfResult(int64_t perf_id) {
         row.op_backends,
         JsonToMap(q.Text(8), fmt::format("{}: perf row {} op_backends_json", path_, perf_id)));
     row.settings_json = q.Text(9);
+    if (q.Int(10) > 0) {
+      row.fidelity = Fidelity{static_cast<int>(q.Int(10)), q.Double(11), q.Double(12), q.Double(13)};
+    }
   }
   LFM_ASSIGN_OR_RETURN(row.samples, GetPerfSamples(perf_id));
   return row;

@@ -7,6 +7,7 @@
 
 #include "base/cli.h"
 #include "results/llama_bench_import.h"
+#include "results/merge.h"
 #include "results/provenance.h"
 #include "results/report.h"
 #include "results/result_store.h"
@@ -119,6 +120,10 @@ void RunCompare(const CompareArgs& args) {
       CompareRuns(ValueOrExit(LoadRunReport(*store, a)), ValueOrExit(LoadRunReport(*store, b)));
   fmt::print("A = run {}, B = run {}\n", a, b);
   for (const std::string& note : comparison.notes) fmt::print("note: {}\n", note);
+  if (!comparison.device_a.empty()) {
+    fmt::print("devices side by side: A on {}, B on {}\n", comparison.device_a,
+               comparison.device_b);
+  }
   if (comparison.perf.empty() && comparison.eval.empty()) {
     fmt::print("no matching rows (same backend, threads and test; or same eval task and metric)\n");
   }
@@ -143,6 +148,24 @@ void RunImport(const ImportArgs& args) {
     const auto rows = ValueOrExit(store->GetPerfResults(id));
     fmt::print("imported run {}: {} rows of {} ({})\n", id, rows.size(), run.model.path,
                run.device.cpu_model);
+  }
+}
+
+struct MergeArgs {
+  std::string db = kDefaultDbPath;
+  std::string other;
+};
+
+void RunMerge(const MergeArgs& args) {
+  auto store = OpenOrExit(args.db, Mode::kReadWrite);
+  const MergeSummary summary = ValueOrExit(ImportDatabase(*store, args.other));
+  fmt::print("{}: {} runs added, {} already here\n", args.other, summary.added.size(),
+             summary.already_here);
+  for (int64_t id : summary.added) {
+    const RunRecord run = ValueOrExit(store->GetRun(id));
+    fmt::print("  run {}: {} {} on {} ({})\n", id, RunKindName(run.kind),
+               run.model.name.empty() ? run.model.path : run.model.name, run.device.cpu_model,
+               run.device.hostname.empty() ? "-" : run.device.hostname);
   }
 }
 
@@ -203,6 +226,14 @@ void AddResultsCommands(CLI::App& app) {
   import_cmd->add_option("file", import->file, "llama-bench JSON or JSONL output")->required();
   import_cmd->add_option("--tag", import->tag, "Tag the imported runs");
   import_cmd->callback([import] { RunImport(*import); });
+
+  auto merge = std::make_shared<MergeArgs>();
+  CLI::App* merge_cmd = results->add_subcommand(
+      "import", "Merge the runs of another results database (another machine's) into this one");
+  AddDbOption(*merge_cmd, merge->db);
+  merge_cmd->add_option("other", merge->other, "The other results database (read, never written)")
+      ->required();
+  merge_cmd->callback([merge] { RunMerge(*merge); });
 
   auto migrate_db = std::make_shared<std::string>(kDefaultDbPath);
   CLI::App* migrate_cmd = results->add_subcommand(

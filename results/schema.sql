@@ -13,7 +13,7 @@
 --   * Child rows are deleted with their parent (ON DELETE CASCADE; foreign_keys is on).
 --   * "RUN" on the command line is runs.id (or a tag, resolved to the newest run with it).
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- One invocation of `lfmbench perf`, `lfmbench eval run`, or one imported llama-bench file.
 CREATE TABLE runs (
@@ -71,11 +71,20 @@ CREATE TABLE runs (
   -- What was asked for, as typed (per-row values are in perf_results).
   backend TEXT NOT NULL DEFAULT '',        -- '--backend' value: 'all', 'cpu,onednn', 'llama.cpp'
   threads TEXT NOT NULL DEFAULT '',        -- '--threads' value: '1,2'
-  command_line TEXT NOT NULL DEFAULT ''    -- argv joined with spaces, shell-quoted where needed
+  command_line TEXT NOT NULL DEFAULT '',   -- argv joined with spaces, shell-quoted where needed
+  op_backends_json TEXT NOT NULL DEFAULT '{}', -- (v3) eval runs: backend that actually ran each
+                                           -- op, as perf_results.op_backends_json ('{}' for
+                                           -- perf runs, whose rows record it, and imports)
+  origin TEXT NOT NULL DEFAULT ''          -- (v3) unique across databases: '<writer_host>:
+                                           -- <writer_token>:<started_ms>:<64 random bits, hex>'
+                                           -- (runs older than v3: '...:<id where first stored>');
+                                           -- `results import` keeps it and skips runs whose
+                                           -- origin is already here
 );
 CREATE INDEX runs_by_time ON runs (started_ms);
 CREATE INDEX runs_by_tag ON runs (tag) WHERE tag IS NOT NULL;
 CREATE INDEX runs_by_resume_key ON runs (resume_key) WHERE resume_key IS NOT NULL;
+CREATE UNIQUE INDEX runs_by_origin ON runs (origin) WHERE origin != '';
 
 -- One measured configuration of a perf (or import) run: a llama-bench row.
 CREATE TABLE perf_results (
@@ -93,6 +102,12 @@ CREATE TABLE perf_results (
                                            -- whose value differs from `backend` fell back
   settings_json TEXT NOT NULL DEFAULT '{}', -- (v2) other settings that tell rows apart, keys
                                            -- sorted: llama-bench's n_batch, type_k, use_mmap..
+  -- (v3) Fidelity: the backend's next-token distributions after every token of a fixed prompt
+  -- against the `reference` backend's (same model file, same prompt). NULLs when not measured.
+  fidelity_tokens INTEGER NOT NULL DEFAULT 0, -- prompt positions compared; 0 = not measured
+  fidelity_mean_kl REAL,                   -- mean over positions of KL(reference || backend), nats
+  fidelity_top1 REAL,                      -- fraction of positions whose top-1 token agrees
+  fidelity_max_abs_logprob REAL,           -- max over positions and tokens of |delta log p|
   UNIQUE (run_id, backend, threads, test, settings_json)
 );
 
