@@ -39,11 +39,13 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Writes `content` to `relative` under a fresh data directory; returns the directory.
 std::string WriteDataFile(const std::string& relative, const std::string& content) {
-  const std::filesystem::path path = std::filesystem::path(testing::TempDir()) / relative;
+  const std::string dir = testing::TempDir();  // a new directory on each call
+  const std::filesystem::path path = std::filesystem::path(dir) / relative;
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << content;
-  return testing::TempDir();
+  return dir;
 }
 
 // ---- GPQA: the official CSV's columns, options shuffled with the recorded seed --------------
@@ -174,7 +176,7 @@ TEST(BenchmarksTest, MmluProPromptIsLmEvals) {
   EXPECT_EQ(inst.prompt, expected);
   EXPECT_EQ(inst.target, inst.doc["answer"].get<std::string>());
   EXPECT_EQ(inst.generation->until, (std::vector<std::string>{"Question:"}));
-  EXPECT_EQ(inst.generation->max_gen_toks, 2048);
+  EXPECT_EQ(inst.generation->max_tokens, 2048);
 }
 
 // ---- MGSM: native prefixes and answer sentences ---------------------------------------------
@@ -211,8 +213,9 @@ TEST(BenchmarksTest, MgsmStrictMatchIsTheLocalizedSentence) {
                        {"response", " 10 mal 100. Die Antwort lautet 1,000. Dann 7"}};
   const auto score = ScoreResponse(de, **scorer, record);
   ASSERT_TRUE(score.ok()) << score.status().message();
-  // lm-eval: the regex group, then exact_match with punctuation ignored ("1,000" == "1000").
-  EXPECT_EQ(score->detail["strict-match"], json({{"extracted", "1,000"}, {"correct", true}}));
+  // lm-eval: the regex group (its character class takes the sentence's period too), then
+  // exact_match with punctuation ignored ("1,000." == "1000").
+  EXPECT_EQ(score->detail["strict-match"], json({{"extracted", "1,000."}, {"correct", true}}));
   EXPECT_EQ(score->detail["flexible-extract"], json({{"extracted", "7"}, {"correct", false}}));
 }
 

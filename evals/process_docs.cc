@@ -22,7 +22,7 @@ std::string GpqaPreprocess(std::string text) {
 }
 
 Status Gpqa(const json& config, std::vector<json>& docs) {
-  const uint64_t seed = config.value("seed", uint64_t{0});
+  const uint64_t seed = static_cast<uint64_t>(config.value("seed", int64_t{0}));
   PythonRandom rng(seed);
   static const char* kColumns[] = {"Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2",
                                    "Incorrect Answer 3"};
@@ -79,7 +79,8 @@ Status CheckProcessDocs(const json& config) {
   std::vector<std::string> allowed = it->second.options;
   allowed.push_back("function");
   LFM_RETURN_IF_ERROR(CheckKeys(config, what, allowed));
-  if (config.contains("seed") && !config["seed"].is_number_unsigned()) {
+  if (config.contains("seed") &&
+      (!config["seed"].is_number_integer() || config["seed"].get<int64_t>() < 0)) {
     return Error(StatusCode::kInvalidArgument, "{}: 'seed' must be a non-negative integer, got {}",
                  what, config["seed"].dump());
   }

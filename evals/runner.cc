@@ -102,8 +102,11 @@ results::EvalSample MakeSample(int64_t run_id, const std::string& task, const In
   s.prompt = inst.prompt;
   s.target = inst.target;
   s.response = scores.response;
-  s.extracted_json = scores.extracted.dump();
-  s.scores_json = scores.scores.dump();
+  // A model's text may hold invalid UTF-8 (a byte-level vocabulary), which an extraction can keep:
+  // stored with U+FFFD in its place rather than failing the run.
+  constexpr auto kReplace = json::error_handler_t::replace;
+  s.extracted_json = scores.extracted.dump(-1, ' ', false, kReplace);
+  s.scores_json = scores.scores.dump(-1, ' ', false, kReplace);
   s.passed = scores.passed;
   s.display_ok = display;
   return s;

@@ -117,8 +117,9 @@ void RunScore(const ScoreArgs& args) {
     for (size_t k = 0; k < values.size(); ++k) {
       values[k].push_back(score->scores[scorer->keys()[k].Key()]);
     }
-    record["score"] = nlohmann::ordered_json::parse(score->detail.dump());
-    scored.push_back(record.dump());
+    constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+    record["score"] = nlohmann::ordered_json::parse(score->detail.dump(-1, ' ', false, kReplace));
+    scored.push_back(record.dump(-1, ' ', false, kReplace));
   }
   progress.Finish();
   if (scored.empty()) FailCommand(fmt::format("{}: no records to score", args.input));
