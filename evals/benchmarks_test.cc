@@ -2,11 +2,11 @@
 // mmlu_pro utils.format_cot_example), MGSM (lm-eval mgsm_native_cot_*), GSMPlus, MATH (minerva
 // exemplars, Level 5 filter), and the readers of the gated or unshipped official files, GPQA and
 // MMMLU, on rows written here in the official column format.
-#include <filesystem>
-#include <fstream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "evals/instances.h"
 #include "evals/sample_scorer.h"
@@ -108,7 +108,8 @@ TEST(BenchmarksTest, MmmluRowsAndSameSubjectExemplars) {
                        "ABCD"[i % 4]);
   }
   csv += "6,Andere,a,b,c,d,D,college_mathematics_test.csv_sw-KE.csv\n";
-  for (int i = 7; i < 13; ++i) csv += fmt::format("{},Q{},a,b,c,d,A,college_mathematics_test.csv_sw-KE.csv\n", i, i);
+  for (int i = 7; i < 13; ++i)
+    csv += fmt::format("{},Q{},a,b,c,d,A,college_mathematics_test.csv_sw-KE.csv\n", i, i);
   const std::string dir = WriteDataFile("mmmlu/mmlu_DE-DE.csv", csv);
   auto built = Build("mmmlu_de_de", dir);
   ASSERT_TRUE(built.ok()) << built.status().message();
@@ -157,8 +158,8 @@ TEST(BenchmarksTest, MmluProPromptIsLmEvals) {
   ASSERT_TRUE(built.ok()) << built.status().message();
   EXPECT_EQ(built->original_docs, 1299);
   DocumentCache cache(shared + "/datasets");
-  auto validation = cache.Split(
-      Builtin().FindTask("mmlu_pro_physics")->dataset.at("validation"), "mmlu_pro");
+  auto validation =
+      cache.Split(Builtin().FindTask("mmlu_pro_physics")->dataset.at("validation"), "mmlu_pro");
   ASSERT_TRUE(validation.ok());
   ASSERT_EQ(validation->size(), 5u);
   std::string expected =
@@ -209,7 +210,8 @@ TEST(BenchmarksTest, MgsmStrictMatchIsTheLocalizedSentence) {
   const TaskSpec& de = *Builtin().FindTask("mgsm_native_cot_de");
   const auto scorer = SampleScorer::Make(de);
   ASSERT_TRUE(scorer.ok());
-  const json record = {{"question", "q"}, {"answer_number", "1000"},
+  const json record = {{"question", "q"},
+                       {"answer_number", "1000"},
                        {"response", " 10 mal 100. Die Antwort lautet 1,000. Dann 7"}};
   const auto score = ScoreResponse(de, **scorer, record);
   ASSERT_TRUE(score.ok()) << score.status().message();
@@ -259,7 +261,8 @@ TEST(BenchmarksTest, OneRuleTasksReportDefault) {
   const TaskSpec& task = *Builtin().FindTask("hendrycks_math500");
   const auto scorer = SampleScorer::Make(task);
   ASSERT_TRUE(scorer.ok());
-  const json record = {{"problem", "p"}, {"solution", "So $\\boxed{\\frac12}$."},
+  const json record = {{"problem", "p"},
+                       {"solution", "So $\\boxed{\\frac12}$."},
                        {"response", "The answer is $0.5$"}};
   const auto score = ScoreResponse(task, **scorer, record);
   ASSERT_TRUE(score.ok()) << score.status().message();

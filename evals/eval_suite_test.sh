@@ -2,9 +2,11 @@
 # `lfmbench eval run --suite lfm2` end to end on a tiny model made here: every benchmark of the
 # suite whose task file exists runs, is stored and resumes. The shared data is used in place
 # (linked into a data directory); GPQA's and MMMLU's gated or unshipped files are replaced by rows
-# written here in their official column formats. By default 1 document per task and 4 generated
-# tokens (the CI budget); LFM_EVAL_SUITE_LIMIT=5 LFM_EVAL_SUITE_GEN="" runs the issue's
-# `--limit 5` with the tasks' own generation lengths.
+# written here in their official column formats. By default 1 document per task, 4 generated
+# tokens and a 512-token context (prompts are left-truncated as lm-eval does: the 5-shot CoT
+# prompts of MMLU-Pro run to thousands of tokens), to fit the CI budget;
+# LFM_EVAL_SUITE_LIMIT=5 LFM_EVAL_SUITE_GEN="" LFM_EVAL_SUITE_CTX=4096 runs the issue's
+# `--limit 5` with the tasks' own generation lengths and full prompts.
 #   evals/eval_suite_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
 bin=$(realpath "$1")
@@ -20,6 +22,7 @@ cd "$work"
 fail() { echo "eval_suite_test: FAIL: $*"; exit 1; }
 limit=${LFM_EVAL_SUITE_LIMIT:-1}
 gen=${LFM_EVAL_SUITE_GEN-max_gen_toks=4}
+ctx=${LFM_EVAL_SUITE_CTX:-512}
 
 mkdir data
 for d in "$shared"/datasets/*/; do ln -s "$d" "data/$(basename "$d")"; done
@@ -38,7 +41,7 @@ done
 
 run() {
   "$bin" eval run -m tiny.gguf --suite lfm2 --limit "$limit" --gen-kwargs "$gen" --data-dir data \
-    --db suite.db --output suite.json -t 2 -q "$@"
+    --db suite.db --output suite.json -t 2 -c "$ctx" -q "$@"
 }
 run > table1.txt 2> log1.txt || fail "eval run --suite: $(cat log1.txt)"
 for row in "^MMLU  *mmlu  *5  *acc" "^MMLU-Pro  *mmlu_pro  *5  *exact_match  *official-extract" \

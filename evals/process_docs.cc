@@ -65,8 +65,8 @@ const std::map<std::string, Transform>& ProcessDocsRegistry() {
 Status CheckProcessDocs(const json& config) {
   const std::string what = "process_docs";
   if (!config.is_object()) {
-    return Error(StatusCode::kInvalidArgument, "{}: expected {{function: NAME, ...}}, got {}",
-                 what, config.dump());
+    return Error(StatusCode::kInvalidArgument, "{}: expected {{function: NAME, ...}}, got {}", what,
+                 config.dump());
   }
   LFM_ASSIGN_OR_RETURN(std::string name, GetString(config, what, "function", ""));
   const auto it = ProcessDocsRegistry().find(name);

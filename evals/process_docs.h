@@ -5,10 +5,9 @@
 // Adding one: write the function and add a line to ProcessDocsRegistry() in process_docs.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 
