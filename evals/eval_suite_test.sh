@@ -72,7 +72,7 @@ for n in ["mmlu", "mmlu_pro", "mmmlu", "mgsm", "math500/subject=Precalculus", "m
           "gsm_plus_mini/perturbation_type=numerical substitution"]:
     assert n in names, (n, sorted(names)[:20])
 rows = db.execute("select prompt, response, display_ok from eval_samples where task like 'gpqa%'").fetchall()
-assert rows and all(p == "" and r == "" and not ok for p, r, ok in rows), rows
+assert rows and all(not p and not r and not ok for p, r, ok in rows), rows
 (n,) = db.execute("select count(*) from eval_samples").fetchone()
 expected = (57 + 14 + 1 + 14 + 1 + 1 + 11 + 1 + 1 + 1) * limit
 assert n >= expected, (n, expected)
