@@ -128,6 +128,7 @@ if subjects == 57:
     assert 0.0 <= j["groups"]["mmlu"]["acc,none"] <= 1.0
     assert len(j["group_subtasks"]["mmlu"]) == 4
 db = sqlite3.connect("results.db")
+db.text_factory = lambda b: b.decode("utf-8", "replace")  # a tiny model's text may not be UTF-8
 (runs,) = db.execute("select count(*) from runs where kind = 'eval' and status = 'complete'").fetchone()
 assert runs == 1, runs
 (n,) = db.execute("select count(*) from eval_samples").fetchone()
