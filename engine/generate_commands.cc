@@ -20,6 +20,7 @@ namespace {
 // Flags every generation command shares.
 void AddEngineFlags(CLI::App* cmd, EngineOptions& o) {
   cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
+  o.backend = "cpu";  // the fast path that computes what llama.cpp computes; `reference` by name
   cmd->add_option("--backend", o.backend, "Kernel backend")->capture_default_str();
   cmd->add_option("-t,--threads", o.threads, "Threads")->capture_default_str();
   cmd->add_option("-c,--ctx", o.max_context, "Context size in tokens")->capture_default_str();

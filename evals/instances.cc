@@ -1,11 +1,14 @@
 #include "evals/instances.h"
 
+#include <charconv>
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "evals/process_docs.h"
 #include "evals/python_random.h"
+#include "evals/sha256.h"
 
 namespace lfm::evals {
 namespace {
@@ -36,12 +39,19 @@ StatusOr<std::vector<std::string>> Choices(const TaskSpec& task, const json& doc
   return choices;
 }
 
+// The value of a string of digits; SIZE_MAX when it does not fit (so it is never a valid index).
+size_t DigitsValue(const std::string& digits) {
+  size_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return ec == std::errc() ? value : SIZE_MAX;
+}
+
 // lm-eval's doc_to_target: with choices, a target of digits is an index into them.
 StatusOr<std::string> TargetText(const TaskSpec& task, const PromptTemplate& tmpl, const json& doc) {
   LFM_ASSIGN_OR_RETURN(std::string target, tmpl.Render(doc));
   if (task.doc_to_choice.empty() || !IsDigits(target)) return target;
   LFM_ASSIGN_OR_RETURN(std::vector<std::string> choices, Choices(task, doc));
-  const size_t index = std::stoul(target);
+  const size_t index = DigitsValue(target);
   if (index >= choices.size()) {
     return Error(StatusCode::kInvalidArgument, "target index {} but only {} choices", index,
                  choices.size());
@@ -51,7 +61,7 @@ StatusOr<std::string> TargetText(const TaskSpec& task, const PromptTemplate& tmp
 
 StatusOr<size_t> GoldIndex(const std::string& target, const std::vector<std::string>& choices) {
   if (IsDigits(target)) {
-    const size_t index = std::stoul(target);
+    const size_t index = DigitsValue(target);
     if (index < choices.size()) return index;
     return Error(StatusCode::kInvalidArgument, "target index {} but only {} choices", index,
                  choices.size());
@@ -145,6 +155,16 @@ StatusOr<Instance> BuildOne(const TaskSpec& task, const json& doc, int64_t doc_i
 
 }  // namespace
 
+StatusOr<std::string> DocumentCache::FileSha256(const SplitSpec& split) {
+  const std::string path = (std::filesystem::path(data_dir_) / split.file).string();
+  auto it = sha256_.find(path);
+  if (it == sha256_.end()) {
+    LFM_ASSIGN_OR_RETURN(std::string digest, Sha256File(path));
+    it = sha256_.emplace(path, std::move(digest)).first;
+  }
+  return it->second;
+}
+
 StatusOr<std::vector<json>> DocumentCache::Split(const SplitSpec& split, const std::string& benchmark) {
   const std::string path = (std::filesystem::path(data_dir_) / split.file).string();
   const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", path, DataFormatName(split.read.format),
@@ -188,6 +208,9 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
   auto test_docs = cache.Split(task.dataset.at(task.test_split), task.benchmark);
   if (!test_docs.ok()) return test_docs.status().WithPrefix(where);
   TaskInstances out;
+  if (!task.process_docs.is_null()) {
+    LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, *test_docs).WithPrefix(where));
+  }
   out.original_docs = static_cast<int64_t>(test_docs->size());
   if (options.limit && *options.limit < out.original_docs) test_docs->resize(*options.limit);
   out.num_fewshot = options.num_fewshot.value_or(task.num_fewshot);
@@ -200,6 +223,9 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
       auto docs = cache.Split(task.dataset.at(task.fewshot_split), task.benchmark);
       if (!docs.ok()) return docs.status().WithPrefix(where);
       fewshot_docs = std::move(docs).value();
+      if (!task.process_docs.is_null()) {
+        LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, fewshot_docs).WithPrefix(where));
+      }
     } else {
       fewshot_docs = task.fewshot.samples;
     }
@@ -210,21 +236,44 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
     }
   }
 
+  // fewshot_config.match: the pool of each value of the field, in file order.
+  std::map<std::string, std::vector<const json*>> pools;
+  std::vector<const json*> whole_pool;
+  for (const json& d : fewshot_docs) {
+    whole_pool.push_back(&d);
+    if (!task.fewshot.match.empty() && d.contains(task.fewshot.match)) {
+      pools[FieldText(d[task.fewshot.match])].push_back(&d);
+    }
+  }
+
   PythonRandom rng(options.fewshot_seed);
   for (size_t i = 0; i < test_docs->size(); ++i) {
     const json& doc = (*test_docs)[i];
     std::string block;
     if (k > 0) {
+      const std::vector<const json*>* pool = &whole_pool;
+      if (!task.fewshot.match.empty()) {
+        const auto it = doc.contains(task.fewshot.match)
+                            ? pools.find(FieldText(doc[task.fewshot.match]))
+                            : pools.end();
+        static const std::vector<const json*> kNone;
+        pool = it == pools.end() ? &kNone : &it->second;
+      }
       const size_t n_samples = same_split ? k + 1 : k;
+      if (pool->size() < n_samples) {
+        return Error(StatusCode::kInvalidArgument,
+                     "{} doc {}: {}-shot needs {} few-shot documents with the same '{}', found {}",
+                     where, i, k, n_samples, task.fewshot.match, pool->size());
+      }
       std::vector<uint64_t> drawn;
       if (task.fewshot.sampler == "first_n") {
         for (size_t j = 0; j < n_samples; ++j) drawn.push_back(j);
       } else {
-        drawn = rng.Sample(fewshot_docs.size(), n_samples);
+        drawn = rng.Sample(pool->size(), n_samples);
       }
       std::vector<const json*> exemplars;
       for (uint64_t j : drawn) {
-        if (fewshot_docs[j] != doc && exemplars.size() < k) exemplars.push_back(&fewshot_docs[j]);
+        if (*(*pool)[j] != doc && exemplars.size() < k) exemplars.push_back((*pool)[j]);
       }
       auto built = FewshotBlock(task, exemplars);
       if (!built.ok()) return built.status().WithPrefix(fmt::format("{} doc {}", where, i));

@@ -28,9 +28,12 @@ class DocumentCache {
   // The split's records, in file order. A missing file is kNotFound naming the path and the
   // `lfmbench datasets fetch` command for `benchmark` (when known).
   StatusOr<std::vector<nlohmann::json>> Split(const SplitSpec& split, const std::string& benchmark);
+  // The SHA-256 of the split's file (hashed once per file), recorded with every score.
+  StatusOr<std::string> FileSha256(const SplitSpec& split);
 
  private:
   std::string data_dir_;
+  std::map<std::string, std::string> sha256_;
   std::map<std::string, std::shared_ptr<const std::vector<nlohmann::json>>> files_;
 };
 

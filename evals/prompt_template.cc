@@ -1,5 +1,6 @@
 #include "evals/prompt_template.h"
 
+#include <charconv>
 #include <cctype>
 #include <functional>
 #include <map>
@@ -151,6 +152,12 @@ const std::map<std::string, FilterDef>& Filters() {
          }
          return Value{out, ""};
        }}},
+      {"map_trim", {0, 0, false, [](const Value& v, const std::vector<json>&) -> StatusOr<Value> {
+         LFM_ASSIGN_OR_RETURN(json list, AsList(v, "map_trim"));
+         json out = json::array();
+         for (const json& item : list) out.push_back(PyStrip(ScalarToString(item)));
+         return Value{out, ""};
+       }}},
       // Evaluated lazily by EvalExpression (its argument may be undefined too).
       {"default", {1, 1, true, nullptr}},
   };
@@ -240,7 +247,10 @@ class ExpressionParser {
     while (std::isdigit(static_cast<unsigned char>(Peek()))) ++pos_;
     const std::string digits(text_.substr(start, pos_ - start));
     if (digits.empty() || digits == "-") return Fail("expected an integer");
-    return std::stoll(digits);
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc()) return Fail("integer " + digits + " is out of range");
+    return value;
   }
   StatusOr<Primary> ParsePrimary() {
     SkipSpace();

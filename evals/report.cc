@@ -105,6 +105,13 @@ std::string FormatResults(const RunResult& result, const TaskRegistry& registry,
                     fmt::format("{:.4f}", m.value), StderrText(m), std::to_string(m.n)});
       first = false;
     }
+    if (node.is_group) continue;
+    for (const auto& [label, rows] : tasks.at(node.name)->breakdown) {  // report_by rows
+      for (const MetricResult& m : rows) {
+        table.AddRow({std::string(node.depth + 1, ' ') + "· " + label, "", m.filter, "", m.metric,
+                      fmt::format("{:.4f}", m.value), StderrText(m), std::to_string(m.n)});
+      }
+    }
   }
   return table.ToText();
 }
@@ -127,6 +134,9 @@ json ResultsJson(const RunResult& result, const TaskRegistry& registry, const Re
   }
   for (const TaskResult& t : result.tasks) {
     results_block[t.name] = MetricsJson(Alias(t.alias, depth[t.name]), t.metrics);
+    for (const auto& [label, rows] : t.breakdown) {
+      results_block[t.name + "/" + label] = MetricsJson(label, rows);
+    }
     if (!subtasks.contains(t.name) && depth[t.name] == 0) subtasks[t.name] = json::array();
     configs[t.name] = t.config;
     versions[t.name] = t.version.empty() ? json(nullptr) : json(t.version);

@@ -17,6 +17,7 @@
 #include "evals/engine_model.h"
 #include "evals/report.h"
 #include "evals/runner.h"
+#include "evals/suite.h"
 #include "results/provenance.h"
 
 namespace lfm::evals {
@@ -44,6 +45,38 @@ void WriteJsonAtomically(const std::string& path, const nlohmann::json& j) {
   if (ec) FailCommand(fmt::format("{}: cannot rename to {}: {}", tmp, path, ec.message()));
 }
 
+// The first data file a task reads that is missing under `data_dir`, or "".
+std::string MissingDataFile(const TaskSpec& task, const std::string& data_dir) {
+  for (const std::string& split : {task.test_split, task.fewshot_split}) {
+    if (split.empty() || !task.dataset.count(split)) continue;
+    const std::string& file = task.dataset.at(split).file;
+    if (!std::filesystem::exists(std::filesystem::path(data_dir) / file)) return file;
+  }
+  return "";
+}
+
+// --suite: the suite's benchmarks defined here and with their data present; each one left out
+// is named on stderr with the reason.
+std::vector<SuiteBenchmark> SuiteToRun(const std::string& name, const TaskRegistry& registry,
+                                       const std::string& data_dir) {
+  const auto suite = ValueOrExit(Suite(name));
+  std::vector<SuiteBenchmark> run;
+  for (const SuiteBenchmark& b : ValueOrExit(AvailableBenchmarks(suite, registry))) {
+    std::string missing;
+    for (const std::string& task : ValueOrExit(registry.ExpandToTasks({b.task}))) {
+      missing = MissingDataFile(*registry.FindTask(task), data_dir);
+      if (!missing.empty()) {
+        fmt::print(stderr, "suite {}: skipping {}: {}/{} not found (`lfmbench datasets fetch {}` says how to get it)\n",
+                   name, b.benchmark, data_dir, missing, registry.FindTask(task)->benchmark);
+        break;
+      }
+    }
+    if (missing.empty()) run.push_back(b);
+  }
+  if (run.empty()) FailCommand(fmt::format("--suite {}: no benchmark has its data in {}", name, data_dir));
+  return run;
+}
+
 }  // namespace
 
 void RunEvalCommand(EvalRunArgs& args) {
@@ -51,9 +84,19 @@ void RunEvalCommand(EvalRunArgs& args) {
   // Cheap checks first: task names and data, before a multi-gigabyte model is loaded.
   TaskRegistry registry = ValueOrExit(args.tasks_dir.empty() ? TaskRegistry::LoadBuiltin()
                                                              : TaskRegistry::LoadDirectory(args.tasks_dir));
+  const std::string data_dir = ValueOrExit(ResolveDataDir(args.data_dir));
+  std::vector<SuiteBenchmark> suite;
+  if (!args.suite.empty()) {
+    if (!args.tasks.empty()) FailCommand("--suite and --tasks: give one of them");
+    if (args.num_fewshot >= 0) {
+      FailCommand("--suite runs the model card's shot counts; --num-fewshot cannot change them");
+    }
+    suite = SuiteToRun(args.suite, registry, data_dir);
+    for (const SuiteBenchmark& b : suite) args.tasks.push_back(b.task);
+  }
+  if (args.tasks.empty()) FailCommand("--tasks is required (or --suite lfm2)");
   ValueOrExit(registry.ExpandToTasks(args.tasks));
   ValueOrExit(ParseGenKwargs(args.gen_kwargs));
-  const std::string data_dir = ValueOrExit(ResolveDataDir(args.data_dir));
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
 
   args.engine.show_progress = !args.quiet;
@@ -104,7 +147,11 @@ void RunEvalCommand(EvalRunArgs& args) {
                model.stats().prompt_tokens, model.stats().computed_tokens, model.stats().reused_tokens,
                args.no_prefix_reuse ? "prefix reuse off" : "prefix reuse on");
   }
-  fmt::print("{}", FormatResults(*result, registry, args.tasks));
+  if (suite.empty()) {
+    fmt::print("{}", FormatResults(*result, registry, args.tasks));
+  } else {  // one row per benchmark; every task's metrics are in the database and --output
+    fmt::print("{}", FormatSuite(suite, *result));
+  }
   if (!args.output.empty()) {
     ResultsContext context;
     context.model_path = args.engine.model_path;
@@ -125,10 +172,13 @@ void AddEvalRunCommand(CLI::App& eval_group) {
       "run", "Evaluate a model on benchmark tasks (resumable; every sample is stored as it finishes)");
   cmd->add_option("-m,--model", args->engine.model_path, "GGUF model file")->required();
   cmd->add_option("--tasks", args->tasks, "Tasks, groups or tags, comma-separated (mmlu,gsm8k,ifeval)")
-      ->required()
       ->delimiter(',');
+  cmd->add_option("--suite", args->suite,
+                  "Run a benchmark suite with its published shot counts, one row per benchmark "
+                  "(lfm2: the LFM2-8B-A1B model card's)");
   cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task");
   cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars");
+  args->engine.backend = "cpu";  // the fast path; `reference` stays available by name
   cmd->add_option("--backend", args->engine.backend, "Kernel backend")->capture_default_str();
   cmd->add_option("-t,--threads", args->engine.threads, "Threads")->capture_default_str();
   cmd->add_option("-c,--ctx", args->engine.max_context, "Context size in tokens")->capture_default_str();

@@ -18,6 +18,7 @@ namespace lfm::evals {
 struct EvalRunArgs {
   engine::EngineOptions engine;
   std::vector<std::string> tasks;
+  std::string suite;     // "lfm2": the suite's benchmarks instead of --tasks
   int limit = 0;         // 0: every document
   int num_fewshot = -1;  // -1: each task's own
   bool chat = false;

@@ -25,8 +25,12 @@ struct PreparedTask {
   std::set<int64_t> done;
 };
 
-json TaskSettings(const PreparedTask& t, const RunnerOptions& options) {
-  json settings = {{"chat", options.chat},
+// Every setting that changes a task's numbers, stored with its scores (eval_tasks.settings_json).
+StatusOr<json> TaskSettings(const PreparedTask& t, const RunnerOptions& options, DocumentCache& data) {
+  json settings = {{"task_version", t.spec->version},
+                   {"num_fewshot", t.data.num_fewshot},
+                   {"chat", options.chat},
+                   {"fewshot_as_multiturn", false},
                    {"seed", options.seed},
                    {"output_type", OutputTypeName(t.spec->output_type)},
                    {"docs", t.data.instances.size()},
@@ -39,6 +43,14 @@ json TaskSettings(const PreparedTask& t, const RunnerOptions& options) {
                               {"top_p", g.top_p},         {"top_k", g.top_k},
                               {"min_p", g.min_p}};
   }
+  json checksums = json::object();
+  for (const std::string& split : {t.spec->test_split, t.spec->fewshot_split}) {
+    if (split.empty() || !t.spec->dataset.count(split)) continue;
+    const SplitSpec& spec = t.spec->dataset.at(split);
+    LFM_ASSIGN_OR_RETURN(checksums[spec.file], data.FileSha256(spec));
+  }
+  settings["data_sha256"] = checksums;
+  if (!t.spec->process_docs.is_null()) settings["process_docs"] = t.spec->process_docs;
   return settings;
 }
 
@@ -81,7 +93,7 @@ StatusOr<std::vector<ModelOutput>> CallModel(LanguageModel& model, OutputType ty
 }
 
 results::EvalSample MakeSample(int64_t run_id, const std::string& task, const Instance& inst,
-                               const SampleScores& scores) {
+                               const SampleScores& scores, bool display) {
   results::EvalSample s;
   s.run_id = run_id;
   s.task = task;
@@ -90,9 +102,13 @@ results::EvalSample MakeSample(int64_t run_id, const std::string& task, const In
   s.prompt = inst.prompt;
   s.target = inst.target;
   s.response = scores.response;
-  s.extracted_json = scores.extracted.dump();
-  s.scores_json = scores.scores.dump();
+  // A model's text may hold invalid UTF-8 (a byte-level vocabulary), which an extraction can keep:
+  // stored with U+FFFD in its place rather than failing the run.
+  constexpr auto kReplace = json::error_handler_t::replace;
+  s.extracted_json = scores.extracted.dump(-1, ' ', false, kReplace);
+  s.scores_json = scores.scores.dump(-1, ' ', false, kReplace);
   s.passed = scores.passed;
+  s.display_ok = display;
   return s;
 }
 
@@ -107,29 +123,52 @@ double PooledStderr(const std::vector<double>& stderrs, const std::vector<int64_
   return std::sqrt(numerator / (total - static_cast<double>(sizes.size())) / total);
 }
 
-// Task metrics from the stored samples (never from memory, so a resumed run agrees).
-StatusOr<std::vector<MetricResult>> AggregateTask(results::ResultStore& store, int64_t run_id,
-                                                  const PreparedTask& t, int bootstrap_iters) {
+// Task metrics from the stored samples (never from memory, so a resumed run agrees), and its
+// report_by rows.
+Status AggregateTask(results::ResultStore& store, int64_t run_id, const PreparedTask& t,
+                     int bootstrap_iters, TaskResult& r) {
   LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
                        store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
-  std::vector<MetricResult> metrics;
-  for (const MetricKey& key : t.scorer->keys()) {
-    std::vector<json> values;
-    for (const auto& s : samples) {
-      json scores = json::parse(s.scores_json, nullptr, false);
-      if (scores.is_discarded() || !scores.contains(key.Key())) {
+  const std::vector<MetricKey>& keys = t.scorer->keys();
+  std::vector<std::vector<json>> values(keys.size());
+  std::map<int64_t, const json*> doc_of;
+  for (const Instance& inst : t.data.instances) doc_of[inst.doc_id] = &inst.doc;
+  std::vector<json> docs;
+  for (const auto& s : samples) {
+    json scores = json::parse(s.scores_json, nullptr, false);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      if (scores.is_discarded() || !scores.contains(keys[k].Key())) {
         return Error(StatusCode::kDataLoss, "task {} doc {}: stored scores lack '{}'", t.spec->task,
-                     s.doc_id, key.Key());
+                     s.doc_id, keys[k].Key());
       }
-      values.push_back(scores[key.Key()]);
+      values[k].push_back(scores[keys[k].Key()]);
     }
-    if (values.empty()) continue;
-    auto summary = AggregateValues(key, values, bootstrap_iters);
-    if (!summary.ok()) return summary.status().WithPrefix("task " + t.spec->task);
-    metrics.push_back({key.metric, key.filter, summary->value, summary->stderr_value,
-                       static_cast<int64_t>(summary->n), key.higher_is_better});
+    const auto doc = doc_of.find(s.doc_id);
+    docs.push_back(doc == doc_of.end() ? json::object() : *doc->second);
   }
-  return metrics;
+  auto summarize = [&](const std::vector<size_t>* subset) -> StatusOr<std::vector<MetricResult>> {
+    std::vector<MetricResult> metrics;
+    for (size_t k = 0; k < keys.size(); ++k) {
+      std::vector<json> xs;
+      if (subset == nullptr) {
+        xs = values[k];
+      } else {
+        for (size_t i : *subset) xs.push_back(values[k][i]);
+      }
+      if (xs.empty()) continue;
+      auto summary = AggregateValues(keys[k], xs, bootstrap_iters);
+      if (!summary.ok()) return summary.status().WithPrefix("task " + t.spec->task);
+      metrics.push_back({keys[k].metric, keys[k].filter, summary->value, summary->stderr_value,
+                         static_cast<int64_t>(summary->n), keys[k].higher_is_better});
+    }
+    return metrics;
+  };
+  LFM_ASSIGN_OR_RETURN(r.metrics, summarize(nullptr));
+  for (const auto& [label, positions] : GroupByFields(t.spec->report_by, docs)) {
+    LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> metrics, summarize(&positions));
+    r.breakdown.emplace_back(label, std::move(metrics));
+  }
+  return OkStatus();
 }
 
 const MetricResult* FindMetric(const std::vector<MetricResult>& metrics, const std::string& metric,
@@ -235,7 +274,8 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
     record.task = t.spec->task;
     record.task_version = t.spec->version;
     record.n_shot = t.data.num_fewshot;
-    record.settings_json = TaskSettings(t, options).dump();
+    LFM_ASSIGN_OR_RETURN(json settings, TaskSettings(t, options, data));
+    record.settings_json = settings.dump();
     LFM_RETURN_IF_ERROR(store.AddEvalTask(record));
     LFM_ASSIGN_OR_RETURN(t.done, store.DoneEvalSamples(result.run_id, t.spec->task));
     result.samples_resumed += static_cast<int64_t>(t.done.size());
@@ -279,7 +319,7 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
       for (size_t i = 0; i < batch.size(); ++i) {
         auto scores = t.scorer->Score(*batch[i], (*outputs)[i]);
         if (!scores.ok()) return fail(scores.status().WithPrefix(fmt::format("task {} doc {}", t.spec->task, batch[i]->doc_id)));
-        Status stored = store.AddEvalSample(MakeSample(result.run_id, t.spec->task, *batch[i], *scores));
+        Status stored = store.AddEvalSample(MakeSample(result.run_id, t.spec->task, *batch[i], *scores, t.spec->display_samples));
         if (!stored.ok()) return fail(stored);
         ++result.samples_scored;
         if (progress) progress->Advance();
@@ -306,7 +346,7 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
     r.original_docs = t.data.original_docs;
     r.effective_docs = static_cast<int64_t>(t.data.instances.size());
     r.config = t.spec->config;
-    LFM_ASSIGN_OR_RETURN(r.metrics, AggregateTask(store, result.run_id, t, options.bootstrap_iters));
+    LFM_RETURN_IF_ERROR(AggregateTask(store, result.run_id, t, options.bootstrap_iters, r));
     result.tasks.push_back(std::move(r));
   }
   for (const TaskResult& r : result.tasks) metrics_of[r.name] = &r.metrics;
@@ -358,7 +398,12 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
     }
     return OkStatus();
   };
-  for (const TaskResult& r : result.tasks) LFM_RETURN_IF_ERROR(store_scores(r.name, false, r.metrics));
+  for (const TaskResult& r : result.tasks) {
+    LFM_RETURN_IF_ERROR(store_scores(r.name, false, r.metrics));
+    for (const auto& [label, metrics] : r.breakdown) {
+      LFM_RETURN_IF_ERROR(store_scores(r.name + "/" + label, false, metrics));
+    }
+  }
   for (const GroupResult& r : result.groups) LFM_RETURN_IF_ERROR(store_scores(r.name, true, r.metrics));
   LFM_RETURN_IF_ERROR(store.FinishRun(result.run_id, results::RunStatus::kComplete));
   result.complete = true;

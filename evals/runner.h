@@ -63,6 +63,9 @@ struct TaskResult {
   int64_t original_docs = 0;   // in the split
   int64_t effective_docs = 0;  // evaluated (after --limit)
   std::vector<MetricResult> metrics;
+  // report_by rows: ("subject=Algebra", the metrics over those documents), stored as scores of
+  // "task/subject=Algebra".
+  std::vector<std::pair<std::string, std::vector<MetricResult>>> breakdown;
   nlohmann::json config;
 };
 

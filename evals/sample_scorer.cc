@@ -1,11 +1,12 @@
 #include "evals/sample_scorer.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "evals/scoring/filters.h"
-#include "evals/scoring/ifeval/ifeval.h"
+#include "evals/scoring/process_results.h"
 
 namespace lfm::evals {
 namespace {
@@ -137,6 +138,9 @@ class GenerationScorer : public SampleScorer {
       for (const ExactMatch& metric : metrics_) {
         s.scores["exact_match," + filters[f]] = metric.Matches(kept, inst.target) ? 1.0 : 0.0;
       }
+      json& rule = s.detail[filters[f] == "none" ? "default" : filters[f]];
+      rule = {{"extracted", kept}};
+      if (!metrics_.empty()) rule["correct"] = s.scores["exact_match," + filters[f]] == 1.0;
     }
     if (!keys_.empty()) s.passed = Passed(s.scores[keys_[0].Key()]);
     return s;
@@ -154,21 +158,27 @@ class GenerationScorer : public SampleScorer {
   std::vector<ExactMatch> metrics_;
 };
 
-// process_results: ifeval — the official strict and loose instruction-following verdicts.
-class IfevalScorer : public SampleScorer {
+// process_results: a named document scorer (evals/scoring/process_results.h) computes the
+// metrics; the spec reports any subset of what it produces.
+class ProcessResultsScorer : public SampleScorer {
  public:
   static StatusOr<std::unique_ptr<SampleScorer>> Make(const TaskSpec& task) {
-    if (task.output_type != OutputType::kGenerateUntil) {
-      return Error(StatusCode::kInvalidArgument, "{}: process_results ifeval needs generate_until", task.file);
+    const ProcessResults* fn = FindProcessResults(task.process_results);
+    if (fn == nullptr) {
+      return Error(StatusCode::kInvalidArgument, "{}: unknown process_results '{}' ({})", task.file,
+                   task.process_results, fmt::join(ProcessResultsNames(), ", "));
     }
-    auto s = std::make_unique<IfevalScorer>();
-    static const char* kProduced[] = {"prompt_level_strict_acc", "inst_level_strict_acc",
-                                      "prompt_level_loose_acc", "inst_level_loose_acc"};
+    if (task.output_type != OutputType::kGenerateUntil) {
+      return Error(StatusCode::kInvalidArgument, "{}: process_results {} needs generate_until",
+                   task.file, fn->name);
+    }
+    auto s = std::make_unique<ProcessResultsScorer>();
+    s->fn_ = fn;
     for (const MetricSpec& m : task.metrics) {
-      if (std::find(std::begin(kProduced), std::end(kProduced), m.metric) == std::end(kProduced)) {
-        return UnsupportedMetric(task, m.metric,
-                                 "process_results ifeval gives prompt_level_strict_acc, "
-                                 "inst_level_strict_acc, prompt_level_loose_acc, inst_level_loose_acc");
+      if (std::find(fn->metrics.begin(), fn->metrics.end(), m.metric) == fn->metrics.end()) {
+        return Error(StatusCode::kInvalidArgument,
+                     "{}: metric '{}' is not produced by process_results {} ({})", task.file,
+                     m.metric, fn->name, fmt::join(fn->metrics, ", "));
       }
       LFM_RETURN_IF_ERROR(CheckAggregation(task, m));
       s->keys_.push_back({m.metric, "none", m.aggregation, m.higher_is_better});
@@ -178,22 +188,18 @@ class IfevalScorer : public SampleScorer {
 
   StatusOr<SampleScores> Score(const Instance& inst, const ModelOutput& out) const override {
     if (!out.generation) return Error(StatusCode::kInternal, "doc {}: no generation", inst.doc_id);
-    LFM_ASSIGN_OR_RETURN(ifeval::IfevalPrompt prompt, ifeval::IfevalPrompt::FromJson(inst.doc));
-    const ifeval::FollowResult strict = ifeval::Follow::Strict(prompt, *out.generation);
-    const ifeval::FollowResult loose = ifeval::Follow::Loose(prompt, *out.generation);
-    const json produced = {
-        {"prompt_level_strict_acc,none", strict.follow_all_instructions},
-        {"inst_level_strict_acc,none", strict.follow_instruction_list},
-        {"prompt_level_loose_acc,none", loose.follow_all_instructions},
-        {"inst_level_loose_acc,none", loose.follow_instruction_list},
-    };
+    LFM_ASSIGN_OR_RETURN(DocScore doc_score, fn_->score(inst.doc, inst.target, *out.generation));
     SampleScores s;
     s.response = *out.generation;
-    s.extracted = {{"strict", strict.follow_instruction_list}, {"loose", loose.follow_instruction_list}};
-    for (const MetricKey& key : keys_) s.scores[key.Key()] = produced[key.Key()];
+    s.extracted = std::move(doc_score.extracted);
+    s.detail = std::move(doc_score.detail);
+    for (const MetricKey& key : keys_) s.scores[key.Key()] = doc_score.metrics[key.metric];
     if (!keys_.empty()) s.passed = Passed(s.scores[keys_[0].Key()]);
     return s;
   }
+
+ private:
+  const ProcessResults* fn_ = nullptr;
 };
 
 double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>(); }
@@ -202,9 +208,7 @@ double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 
 
 StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task) {
   if (!task.process_results.empty()) {
-    if (task.process_results == "ifeval") return IfevalScorer::Make(task);
-    return Error(StatusCode::kInvalidArgument, "{}: unknown process_results '{}' (ifeval)", task.file,
-                 task.process_results);
+    return ProcessResultsScorer::Make(task);
   }
   switch (task.output_type) {
     case OutputType::kMultipleChoice: return ChoiceScorer::Make(task);
@@ -214,6 +218,45 @@ StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task)
   }
   return Error(StatusCode::kInvalidArgument,
                "{}: no metrics are available yet for output_type loglikelihood_rolling", task.file);
+}
+
+StatusOr<SampleScores> ScoreResponse(const TaskSpec& task, const SampleScorer& scorer,
+                                     const json& record) {
+  if (task.output_type != OutputType::kGenerateUntil) {
+    return Error(StatusCode::kInvalidArgument,
+                 "task {} is {}: it is scored from log-likelihoods, not responses", task.task,
+                 OutputTypeName(task.output_type));
+  }
+  if (!record.is_object()) return Error(StatusCode::kInvalidArgument, "record is not a JSON object");
+  const auto response = record.find("response");
+  if (response == record.end()) {
+    return Error(StatusCode::kInvalidArgument, "record has no 'response' field");
+  }
+  if (!response->is_string()) {
+    return Error(StatusCode::kInvalidArgument, "field 'response' must be a string, got {}",
+                 response->dump());
+  }
+  Instance inst;
+  inst.doc = record;
+  LFM_ASSIGN_OR_RETURN(inst.target, task.doc_to_target.Render(record));
+  ModelOutput out;
+  out.generation = response->get<std::string>();
+  return scorer.Score(inst, out);
+}
+
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByFields(
+    const std::vector<std::string>& fields, const std::vector<json>& docs) {
+  std::vector<std::pair<std::string, std::vector<size_t>>> rows;
+  for (const std::string& field : fields) {
+    std::map<std::string, std::vector<size_t>> by_value;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      const auto it = docs[i].find(field);
+      if (it == docs[i].end() || it->is_null()) continue;
+      by_value[it->is_string() ? it->get<std::string>() : it->dump()].push_back(i);
+    }
+    for (auto& [value, positions] : by_value) rows.emplace_back(field + "=" + value, std::move(positions));
+  }
+  return rows;
 }
 
 StatusOr<MetricSummary> AggregateValues(const MetricKey& key, const std::vector<json>& values,

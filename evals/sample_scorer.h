@@ -1,7 +1,7 @@
 // Per-document scoring from a TaskSpec, as lm-eval's ConfigurableTask.process_results does, with
 // the scoring library's named filters and metrics: multiple choice -> acc / acc_norm from the
 // choices' log-likelihoods; generate_until -> each filter chain, then each metric on its output;
-// or a named document scorer (`process_results: ifeval`). Scores are keyed "metric,filter" like
+// or a named document scorer (`process_results: ifeval`, evals/scoring/process_results.h). Scores are keyed "metric,filter" like
 // lm-eval's results, and are JSON so list-valued metrics (IFEval's per-instruction verdicts)
 // survive storage and resume.
 #pragma once
@@ -33,6 +33,10 @@ struct SampleScores {
   std::string response;                           // generated text, or the choices' log-likelihoods
   nlohmann::json extracted = nlohmann::json::object();  // per filter: what the filter kept
   nlohmann::json scores = nlohmann::json::object();     // per "metric,filter": number or list
+  // The record's "score" object in `eval score` output: per extraction rule {"extracted",
+  // "correct"} ("default" when the task has one rule and no filter names), or what a
+  // process_results scorer reports (IFEval: {"strict": ..., "loose": ...}).
+  nlohmann::json detail = nlohmann::json::object();
   std::optional<bool> passed;                     // the first metric on the first filter
 };
 
@@ -58,6 +62,18 @@ class SampleScorer {
  protected:
   std::vector<MetricKey> keys_;
 };
+
+// Scores a response produced elsewhere (`eval score`): `record` is the task's published data row
+// plus a "response" string, scored as `eval run` scores that document. Only generate_until tasks
+// score responses; errors name the missing or malformed field.
+StatusOr<SampleScores> ScoreResponse(const TaskSpec& task, const SampleScorer& scorer,
+                                     const nlohmann::json& record);
+
+// A task's `report_by` rows: for each field, in order, each value's label ("subject=Algebra",
+// values sorted) and the positions in `docs` of the documents with that value. Documents without
+// the field are in none of its rows.
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByFields(
+    const std::vector<std::string>& fields, const std::vector<nlohmann::json>& docs);
 
 // Aggregates one metric's per-document values (numbers, or lists for "flatten_mean") with the
 // named aggregation and lm-eval's standard error (none for flatten_mean, as lm-eval reports N/A).

@@ -1,5 +1,7 @@
-// Input: one JSON object per line, the task's published record plus `response`. Output: each
-// line with a `score` object added (see evals/scoring/task_scorers.h for its shape), written
+// Input: one JSON object per line, the task's published record plus `response`. The task's spec
+// (evals/tasks/, or --tasks-dir) says how it is scored, through the same SampleScorer as
+// `eval run`. Output: each line with a `score` object added (SampleScores::detail: per
+// extraction rule {"extracted", "correct"}, "default" for a task with one rule), written
 // to OUT.jsonl.tmp and renamed at the end, then the task's metrics on stdout. Blank lines are
 // skipped. A malformed line (bad JSON, a missing `response`, a record the task cannot read)
 // stops the command with "FILE:LINE: problem" and exit status 1, writing nothing: a score over
@@ -8,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,8 +20,10 @@
 
 #include "base/cli.h"
 #include "base/progress.h"
+#include "evals/sample_scorer.h"
+#include "evals/scoring/config.h"
 #include "evals/scoring/py_str.h"
-#include "evals/scoring/task_scorers.h"
+#include "evals/task_spec.h"
 
 namespace lfm::evals {
 namespace {
@@ -27,6 +32,8 @@ struct ScoreArgs {
   std::string task;
   std::string input;
   std::string output;
+  std::string tasks_dir;
+  int bootstrap_iters = 100000;
 };
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -37,21 +44,62 @@ std::vector<std::string> ReadLines(const std::string& path) {
   return lines;
 }
 
-void PrintSummary(const std::string& task, const std::vector<ScoreSummaryRow>& rows) {
-  fmt::print("\n{}\n{:<26} {:<18} {:>8} {:>9} {:>7}\n", task, "metric", "filter", "value", "stderr",
-             "n");
-  for (const auto& row : rows) {
+// The task's metrics over `subset` of the records (all when null), one line each.
+void PrintMetrics(const std::vector<MetricKey>& keys,
+                  const std::vector<std::vector<nlohmann::json>>& values,
+                  const std::vector<size_t>* subset, int bootstrap_iters) {
+  for (size_t k = 0; k < keys.size(); ++k) {
+    std::vector<nlohmann::json> xs;
+    for (size_t i = 0; i < values[k].size(); ++i) {
+      if (subset == nullptr || std::binary_search(subset->begin(), subset->end(), i)) {
+        xs.push_back(values[k][i]);
+      }
+    }
+    const MetricSummary summary = ValueOrExit(AggregateValues(keys[k], xs, bootstrap_iters));
     const std::string stderr_text =
-        row.summary.stderr_value ? fmt::format("{:.4f}", *row.summary.stderr_value) : "N/A";
-    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", row.metric, row.filter, row.summary.value,
-               stderr_text, row.summary.n);
+        summary.stderr_value ? fmt::format("{:.4f}", *summary.stderr_value) : "N/A";
+    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", keys[k].metric, keys[k].filter,
+               summary.value, stderr_text, summary.n);
   }
 }
 
+// The task's metrics, then each report_by row's ("subject=Algebra").
+void PrintSummary(const TaskSpec& task, const std::vector<MetricKey>& keys,
+                  const std::vector<std::vector<nlohmann::json>>& values,
+                  const std::vector<nlohmann::json>& docs, int bootstrap_iters) {
+  fmt::print("\n{}\n{:<26} {:<18} {:>8} {:>9} {:>7}\n", task.task, "metric", "filter", "value",
+             "stderr", "n");
+  PrintMetrics(keys, values, nullptr, bootstrap_iters);
+  for (const auto& [label, positions] : GroupByFields(task.report_by, docs)) {
+    fmt::print("{}\n", label);
+    PrintMetrics(keys, values, &positions, bootstrap_iters);
+  }
+}
+
+// The task's spec, from the built-in tasks or --tasks-dir.
+TaskSpec LoadTask(const ScoreArgs& args) {
+  TaskRegistry registry = ValueOrExit(args.tasks_dir.empty()
+                                          ? TaskRegistry::LoadBuiltin()
+                                          : TaskRegistry::LoadDirectory(args.tasks_dir));
+  const TaskSpec* task = registry.FindTask(args.task);
+  if (task == nullptr) {
+    std::vector<std::string> scorable;
+    for (const std::string& name : registry.TaskNames()) {
+      if (registry.FindTask(name)->output_type == OutputType::kGenerateUntil) scorable.push_back(name);
+    }
+    FailCommand(fmt::format("--task {}: no such task{}; tasks that score responses: {}", args.task,
+                            DidYouMean(args.task, registry.TaskNames()), fmt::join(scorable, ", ")));
+  }
+  return *task;
+}
+
 void RunScore(const ScoreArgs& args) {
-  auto scorer = ValueOrExit(MakeTaskScorer(args.task));
+  const TaskSpec task = LoadTask(args);
+  const auto scorer = ValueOrExit(SampleScorer::Make(task));
   const std::vector<std::string> lines = ReadLines(args.input);
   std::vector<std::string> scored;
+  std::vector<std::vector<nlohmann::json>> values(scorer->keys().size());
+  std::vector<nlohmann::json> docs;
   Progress progress("scoring " + args.task, static_cast<int64_t>(lines.size()), "lines");
   for (size_t i = 0; i < lines.size(); ++i) {
     progress.Advance();
@@ -63,10 +111,15 @@ void RunScore(const ScoreArgs& args) {
     } catch (const nlohmann::json::exception& e) {
       FailCommand(fmt::format("{}: not valid JSON ({})", where, e.what()));
     }
-    auto score = scorer->Score(nlohmann::json::parse(lines[i]));
+    docs.push_back(nlohmann::json::parse(lines[i]));
+    auto score = ScoreResponse(task, *scorer, docs.back());
     if (!score.ok()) FailCommand(fmt::format("{}: {}", where, score.status().message()));
-    record["score"] = nlohmann::ordered_json::parse(score->dump());
-    scored.push_back(record.dump());
+    for (size_t k = 0; k < values.size(); ++k) {
+      values[k].push_back(score->scores[scorer->keys()[k].Key()]);
+    }
+    constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+    record["score"] = nlohmann::ordered_json::parse(score->detail.dump(-1, ' ', false, kReplace));
+    scored.push_back(record.dump(-1, ' ', false, kReplace));
   }
   progress.Finish();
   if (scored.empty()) FailCommand(fmt::format("{}: no records to score", args.input));
@@ -80,7 +133,7 @@ void RunScore(const ScoreArgs& args) {
       FailCommand(fmt::format("cannot write {}", args.output));
     }
   }
-  PrintSummary(args.task, scorer->Summary());
+  PrintSummary(task, scorer->keys(), values, docs, args.bootstrap_iters);
 }
 
 }  // namespace
@@ -90,12 +143,17 @@ void AddEvalScoreCommand(CLI::App& eval_group) {
   CLI::App* cmd = eval_group.add_subcommand(
       "score", "Score responses produced elsewhere (JSONL: the task's record + \"response\")");
   cmd->add_option("--task", args->task,
-                  "task: " + fmt::format("{}", fmt::join(ScorableTasks(), ", ")))
+                  "a generate_until task (gsm8k, math500, mmlu_pro, ifeval, ...)")
       ->required();
   cmd->add_option("--input", args->input, "JSONL file of records with a \"response\" field")
       ->required();
   cmd->add_option("--output", args->output,
                   "write each record with its \"score\" object to this JSONL file");
+  cmd->add_option("--tasks-dir", args->tasks_dir,
+                  "Load task specs from this directory instead of the built-in ones");
+  cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
+                  "Bootstrap resamples for standard errors of non-mean aggregations")
+      ->capture_default_str();
   cmd->callback([args] { RunScore(*args); });
 }
 

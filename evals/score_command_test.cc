@@ -100,6 +100,44 @@ TEST(EvalScoreCommandTest, IfevalShapeAndSummary) {
       << run.output;
 }
 
+TEST(EvalScoreCommandTest, OneRuleTaskReportsDefaultAndBreakdown) {
+  // math500's spec: the last \boxed{} against the solution's, per subject and level.
+  const std::string input = WriteFile(
+      "math500.jsonl",
+      R"j({"problem": "p1", "solution": "so $\\boxed{12}$", "subject": "Algebra", "level": 1, "response": "Hence $\\boxed{12}$."})j"
+      "\n"
+      R"j({"problem": "p2", "solution": "so $\\boxed{\\frac{1}{2}}$", "subject": "Algebra", "level": 2, "response": "$\\boxed{0.5}$"})j"
+      "\n"
+      R"j({"problem": "p3", "solution": "so $\\boxed{3}$", "subject": "Geometry", "level": 2, "response": "no box: 3"})j"
+      "\n");
+  const std::string output = testing::TempDir() + "/math500_scored.jsonl";
+  const RunResult run =
+      RunLfmbench("eval score --task math500 --input " + input + " --output " + output);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto lines = ReadJsonl(output);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["score"], json({{"default", {{"extracted", "12"}, {"correct", true}}}}));
+  EXPECT_EQ(lines[1]["score"]["default"], json({{"extracted", "0.5"}, {"correct", true}}));
+  EXPECT_EQ(lines[2]["score"]["default"], json({{"extracted", nullptr}, {"correct", false}}));
+  for (const char* row : {"exact_match                none                 0.6667    0.3333       3",
+                          "subject=Algebra\nexact_match                none                 1.0000",
+                          "subject=Geometry\nexact_match                none                 0.0000",
+                          "level=2\nexact_match                none                 0.5000"}) {
+    EXPECT_NE(run.output.find(row), std::string::npos) << row << "\n" << run.output;
+  }
+}
+
+TEST(EvalScoreCommandTest, LogLikelihoodTaskIsRefused) {
+  const std::string input = WriteFile("mmlu.jsonl", R"j({"question": "q", "response": "A"})j"
+                                                    "\n");
+  const RunResult run = RunLfmbench("eval score --task mmlu_anatomy --input " + input);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find("task mmlu_anatomy is multiple_choice: it is scored from "
+                            "log-likelihoods, not responses"),
+            std::string::npos)
+      << run.output;
+}
+
 TEST(EvalScoreCommandTest, MalformedInputNamesFileAndLine) {
   const std::string bad_json = WriteFile("bad.jsonl", R"j({"answer": "#### 1", "response": "1"})j"
                                                       "\n{not json\n");

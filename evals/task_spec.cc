@@ -3,12 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 
 #include "evals/embedded_files.h"
+#include "evals/process_docs.h"
 #include "evals/scoring/config.h"
 
 namespace lfm::evals {
@@ -45,8 +49,22 @@ json YamlToJson(const YAML::Node& node) {
   if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (std::regex_match(s, kInt)) return std::stoll(s);
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  // Numbers outside int64 / double stay text, so the typed check names them ("must be an
+  // integer, got \"99999999999999999999\"") instead of a conversion throwing.
+  if (std::regex_match(s, kInt)) {
+    int64_t value = 0;
+    const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
+    const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), value);
+    if (ec == std::errc() && end == s.data() + s.size()) return value;
+    return s;
+  }
+  if (std::regex_match(s, kFloat)) {
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(s.c_str(), &end);
+    if (errno == ERANGE || end != s.c_str() + s.size()) return s;
+    return value;
+  }
   return s;
 }
 
@@ -167,18 +185,23 @@ StatusOr<SplitSpec> ParseSplit(const Fields& f) {
   return split;
 }
 
+constexpr int64_t kMaxGenToks = int64_t{1} << 20;
+
 StatusOr<GenerationSpec> ParseGeneration(const Fields& f) {
   LFM_RETURN_IF_ERROR(f.CheckKeys(
       {"until", "max_gen_toks", "do_sample", "temperature", "top_p", "top_k", "min_p"}));
   GenerationSpec g;
   LFM_ASSIGN_OR_RETURN(g.until, f.StringList("until"));
   LFM_ASSIGN_OR_RETURN(int64_t max_gen, f.Int("max_gen_toks", g.max_gen_toks));
-  if (max_gen < 1) return f.Wrong("max_gen_toks", "a positive integer");
+  if (max_gen < 1 || max_gen > kMaxGenToks) {
+    return f.Wrong("max_gen_toks", "an integer from 1 to 1048576");
+  }
   g.max_gen_toks = static_cast<int>(max_gen);
   LFM_ASSIGN_OR_RETURN(g.do_sample, f.Bool("do_sample", false));
   LFM_ASSIGN_OR_RETURN(g.temperature, f.Double("temperature", 0.0));
   LFM_ASSIGN_OR_RETURN(g.top_p, f.Double("top_p", 1.0));
   LFM_ASSIGN_OR_RETURN(int64_t top_k, f.Int("top_k", 0));
+  if (top_k < 0 || top_k > INT32_MAX) return f.Wrong("top_k", "an integer from 0 to 2147483647");
   g.top_k = static_cast<int>(top_k);
   LFM_ASSIGN_OR_RETURN(g.min_p, f.Double("min_p", 0.0));
   return g;
@@ -226,8 +249,9 @@ GenerationSpec WithGenKwargs(GenerationSpec g, const json& overrides) {
 namespace {
 
 StatusOr<FewshotSpec> ParseFewshot(const Fields& f) {
-  LFM_RETURN_IF_ERROR(f.CheckKeys({"sampler", "samples", "doc_to_text", "doc_to_target"}));
+  LFM_RETURN_IF_ERROR(f.CheckKeys({"sampler", "samples", "doc_to_text", "doc_to_target", "match"}));
   FewshotSpec s;
+  LFM_ASSIGN_OR_RETURN(s.match, f.String("match", ""));
   LFM_ASSIGN_OR_RETURN(s.sampler, f.String("sampler", "default"));
   if (s.sampler != "default" && s.sampler != "first_n") {
     return Error(StatusCode::kInvalidArgument, "{}: unknown sampler '{}' (default, first_n)",
@@ -299,7 +323,8 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
       {"task", "task_alias", "tag", "benchmark", "dataset", "test_split", "fewshot_split",
        "output_type", "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter",
        "fewshot_delimiter", "description", "num_fewshot", "fewshot_config", "generation_kwargs",
-       "filter_list", "metric_list", "process_results", "repeats", "metadata"}));
+       "filter_list", "metric_list", "process_results", "report_by", "process_docs",
+       "display_samples", "repeats", "metadata"}));
   TaskSpec t;
   t.file = file;
   t.config = obj;
@@ -364,6 +389,13 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_ASSIGN_OR_RETURN(t.filters, ParseFilters(f));
   LFM_ASSIGN_OR_RETURN(t.metrics, ParseMetrics(f));
   LFM_ASSIGN_OR_RETURN(t.process_results, f.String("process_results", ""));
+  LFM_ASSIGN_OR_RETURN(t.report_by, f.StringList("report_by"));
+  LFM_ASSIGN_OR_RETURN(t.display_samples, f.Bool("display_samples", true));
+  if (f.Has("process_docs")) {
+    t.process_docs = f.Raw("process_docs");
+    const Status valid = CheckProcessDocs(t.process_docs);
+    if (!valid.ok()) return valid.WithPrefix(f.where());
+  }
   LFM_ASSIGN_OR_RETURN(int64_t repeats, f.Int("repeats", 1));
   if (repeats != 1) return f.Wrong("repeats", "1 (several generations per document are not supported)");
   if (f.Has("metadata")) {

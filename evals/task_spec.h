@@ -48,6 +48,9 @@ struct FewshotSpec {
   std::string sampler = "default";
   // Inline exemplars (lm-eval's fewshot_config.samples); used when there is no fewshot_split.
   std::vector<nlohmann::json> samples;
+  // Ours: exemplars only from few-shot documents whose field `match` equals the test document's
+  // (MMMLU: the same Subject), so one task can hold many subjects. "" = the whole pool.
+  std::string match;
   // Templates for exemplars when they differ from the test document's.
   std::optional<PromptTemplate> doc_to_text;
   std::optional<PromptTemplate> doc_to_target;
@@ -110,6 +113,15 @@ struct TaskSpec {
   // A named document scorer that computes the metrics from the document and the response
   // (lm-eval's process_results), e.g. "ifeval"; "" = filters then per-filter metrics.
   std::string process_results;
+  // Document fields whose values split the task's metrics (MATH's subject and level, MMLU-Pro's
+  // category): reported as "task/field=value" rows next to the task's own (ours, not lm-eval's).
+  std::vector<std::string> report_by;
+  // A named transform of the records after reading (lm-eval's process_docs, process_docs.h);
+  // null = none. Recorded with every score (it may carry a shuffle seed).
+  nlohmann::json process_docs;
+  // false: the task's text (prompts, responses) is never stored or shown (GPQA's authors ask
+  // that its questions stay out of logs and web pages); scores and verdicts still are.
+  bool display_samples = true;
   std::string version;       // metadata.version, as written ("3.0")
   nlohmann::json config;     // the merged spec as JSON (results.json "configs")
 };

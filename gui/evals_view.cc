@@ -1,5 +1,6 @@
-// Evals view: benchmarks x runs with scores, standard errors and the settings that change
-// numbers; clicking a benchmark pages through its stored samples (prompt, response, extracted
+// Evals view: benchmarks x runs with value ± standard error and n; the settings that change
+// numbers (shots, chat, generation, data checksum, spec version) in each row's and cell's
+// tooltip, so the scores stay on screen; clicking a benchmark pages through its stored samples (prompt, response, extracted
 // answer, pass/fail). Samples marked not-to-display (GPQA) never show any text.
 #include <algorithm>
 
@@ -17,19 +18,23 @@ std::string ScoreText(const results::EvalScore& s) {
                      : fmt::format("{:.4f}", s.value);
 }
 
+// The cell: value ± stderr and the number of samples.
+std::string CellText(const results::EvalScore& s) {
+  return fmt::format("{}  n={}", ScoreText(s), s.n);
+}
+
 // The benchmark table; returns the number of cells with a score.
 int DrawScoreTable(const EvalTable& table, DashboardState& state, float height) {
   int cells = 0;
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
                                      ImGuiTableFlags_BordersV | ImGuiTableFlags_ScrollY |
                                      ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
-  const int n_cols = 4 + static_cast<int>(table.runs.size());
+  const int n_cols = 3 + static_cast<int>(table.runs.size());
   if (!ImGui::BeginTable("scores", n_cols, kFlags, ImVec2(0, height))) return cells;
   ImGui::TableSetupScrollFreeze(1, 1);
   ImGui::TableSetupColumn("Benchmark");
   ImGui::TableSetupColumn("Metric");
   ImGui::TableSetupColumn("Filter");
-  ImGui::TableSetupColumn("Settings (version, n-shot, ...)");
   for (const auto* run : table.runs) {
     ImGui::TableSetupColumn(fmt::format("#{} {}", run->id, CommitLabel(*run)).c_str());
   }
@@ -39,7 +44,8 @@ int DrawScoreTable(const EvalTable& table, DashboardState& state, float height) 
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     ImGui::PushID(static_cast<int>(r));
-    const std::string name = row.is_group ? row.name + " (group)" : row.name;
+    const std::string name = (row.is_group ? row.name + " (group)" : row.name) +
+                             (row.settings_differ ? " *" : "");
     if (ImGui::Selectable(name.c_str(), state.eval_task == row.name && !row.is_group,
                           ImGuiSelectableFlags_SpanAllColumns) &&
         !row.is_group) {
@@ -47,26 +53,23 @@ int DrawScoreTable(const EvalTable& table, DashboardState& state, float height) 
       state.eval_samples_run = 0;
       state.eval_sample_offset = 0;
     }
+    const auto first = std::find_if(row.cells.begin(), row.cells.end(),
+                                    [](const EvalCell& c) { return c.task != nullptr; });
+    if (ImGui::IsItemHovered() && first != row.cells.end()) {
+      ImGui::SetTooltip("%s", row.settings_differ
+                                  ? "* settings differ between runs (hover the cells)"
+                                  : SettingsLabel(*first->task).c_str());
+    }
     ImGui::PopID();
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(row.metric.c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(row.filter.c_str());
-    ImGui::TableNextColumn();
-    const auto first = std::find_if(row.cells.begin(), row.cells.end(),
-                                    [](const EvalCell& c) { return c.task != nullptr; });
-    if (first != row.cells.end()) {
-      if (row.settings_differ) {
-        ImGui::TextColored(ImVec4(1, 0.75f, 0.3f, 1), "differ between runs (hover cells)");
-      } else {
-        ImGui::TextUnformatted(SettingsLabel(*first->task).c_str());
-      }
-    }
     for (const EvalCell& cell : row.cells) {
       ImGui::TableNextColumn();
       if (!cell.score) continue;
       ++cells;
-      ImGui::TextUnformatted(ScoreText(*cell.score).c_str());
+      ImGui::TextUnformatted(CellText(*cell.score).c_str());
       if (ImGui::IsItemHovered()) {
         ImGui::SetTooltip("%s\nn = %lld samples\n%s", ScoreText(*cell.score).c_str(),
                           static_cast<long long>(cell.score->n),

@@ -2,6 +2,7 @@
 // writer-liveness rule that turns a dead writer's 'running' run into 'incomplete').
 #include "results/result_store.h"
 
+#include <charconv>
 #include <unistd.h>
 
 #include <cctype>
@@ -513,8 +514,12 @@ StatusOr<int> ResultStore::MarkStaleRunsIncomplete() {
 
 StatusOr<int64_t> ResultStore::ResolveRun(const std::string& run_or_tag) {
   if (AllDigits(run_or_tag)) {
-    LFM_RETURN_IF_ERROR(GetRun(std::stoll(run_or_tag)).status());
-    return std::stoll(run_or_tag);
+    int64_t id = 0;
+    const auto [end, ec] =
+        std::from_chars(run_or_tag.data(), run_or_tag.data() + run_or_tag.size(), id);
+    if (ec != std::errc()) return Error(StatusCode::kNotFound, "{}: no run with id or tag '{}'", path_, run_or_tag);
+    LFM_RETURN_IF_ERROR(GetRun(id).status());
+    return id;
   }
   LFM_ASSIGN_OR_RETURN(Statement q,
                        db_->Prepare("SELECT id FROM runs WHERE tag = ? ORDER BY id DESC LIMIT 1"));

@@ -76,6 +76,34 @@ class RegexFilter : public Filter {
   std::string fallback_;
 };
 
+// The first of several patterns that matches (re.search, in order): its group 1, or the whole
+// match for a pattern without groups; MMLU-Pro's official extract_answer / extract_again /
+// extract_final cascade is three such patterns.
+class RegexCascadeFilter : public Filter {
+ public:
+  RegexCascadeFilter(std::vector<PyRegex> patterns, std::string fallback)
+      : patterns_(std::move(patterns)), fallback_(std::move(fallback)) {}
+
+  std::vector<std::string> Apply(std::vector<std::string> responses,
+                                 const json& doc) const override {
+    for (auto& response : responses) {
+      std::optional<std::string> kept;
+      for (const PyRegex& regex : patterns_) {
+        if (const auto match = regex.Search(response)) {
+          kept = match->Group(response, regex.group_count() == 0 ? 0 : 1);
+          break;
+        }
+      }
+      response = kept ? *kept : fallback_;
+    }
+    return responses;
+  }
+
+ private:
+  std::vector<PyRegex> patterns_;
+  std::string fallback_;
+};
+
 // Removes Unicode punctuation (general category P*), as lm-eval's punct_tbl does.
 std::string RemoveUnicodePunctuation(std::string_view text) {
   std::u32string out;
@@ -171,6 +199,22 @@ StatusOr<std::unique_ptr<Filter>> MakeRegex(const json& config, const std::strin
       std::make_unique<RegexFilter>(std::move(regex), group_select, std::move(fallback)));
 }
 
+StatusOr<std::unique_ptr<Filter>> MakeRegexCascade(const json& config, const std::string& what) {
+  LFM_RETURN_IF_ERROR(CheckKeys(config, what, {"function", "patterns", "fallback"}));
+  LFM_ASSIGN_OR_RETURN(auto patterns, GetStringList(config, what, "patterns"));
+  LFM_ASSIGN_OR_RETURN(std::string fallback, GetString(config, what, "fallback", "[invalid]"));
+  if (patterns.empty()) {
+    return Error(StatusCode::kInvalidArgument, "{}: 'patterns' must list at least one", what);
+  }
+  std::vector<PyRegex> compiled;
+  for (const auto& p : patterns) {
+    LFM_ASSIGN_OR_RETURN(PyRegex r, PyRegex::Compile(p));
+    compiled.push_back(std::move(r));
+  }
+  return std::unique_ptr<Filter>(
+      std::make_unique<RegexCascadeFilter>(std::move(compiled), std::move(fallback)));
+}
+
 StatusOr<std::unique_ptr<Filter>> MakeMultiChoiceRegex(const json& config,
                                                        const std::string& what) {
   LFM_RETURN_IF_ERROR(CheckKeys(config, what,
@@ -213,6 +257,7 @@ const std::map<std::string, Factory>& Registry() {
   static const auto* registry = new std::map<std::string, Factory>{
       {"regex", MakeRegex},
       {"multi_choice_regex", MakeMultiChoiceRegex},
+      {"regex_cascade", MakeRegexCascade},
       {"take_first",
        [](const json& config, const std::string& what) -> StatusOr<std::unique_ptr<Filter>> {
          LFM_RETURN_IF_ERROR(CheckKeys(config, what, {"function"}));

@@ -5,7 +5,8 @@
 // and are pure functions of that list and the document.
 //
 // Registered names: regex, take_first, lowercase, uppercase, strip, remove_whitespace,
-// multi_choice_regex.
+// multi_choice_regex, regex_cascade (ours: {"patterns": [...], "fallback"}, the first pattern that
+// re.search finds, its group 1 or whole match).
 #pragma once
 
 #include <memory>

@@ -1,5 +1,6 @@
 #include "evals/scoring/latex_equiv.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -192,7 +193,7 @@ class Parser {
       return nullptr;
     }
     auto node = Make(Node::kNumber);
-    node->number = std::stod(literal);
+    node->number = std::strtod(literal.c_str(), nullptr);  // huge literals become inf, no throw
     return node;
   }
 

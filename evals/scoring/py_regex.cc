@@ -1,6 +1,7 @@
 #include "evals/scoring/py_regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <charconv>
 #include <pcre2.h>
 
 #include "base/check.h"
@@ -120,7 +121,9 @@ std::string PyRegex::Expand(std::string_view text, const RegexMatch& match,
       i = close;
       int group = -1;
       if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
-        group = std::stoi(name);
+        if (std::from_chars(name.data(), name.data() + name.size(), group).ec != std::errc()) {
+          group = -1;  // no such group
+        }
       } else {
         group = pcre2_substring_number_from_name(code_->code,
                                                  reinterpret_cast<PCRE2_SPTR>(name.c_str()));
