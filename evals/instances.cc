@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "evals/code/code_tasks.h"
 #include "evals/python_random.h"
 
 namespace lfm::evals {
@@ -182,10 +183,23 @@ StatusOr<std::vector<json>> DocumentCache::Split(const SplitSpec& split, const s
   return selected;
 }
 
+namespace {
+
+// The task's named document preparer (process_docs), if any.
+StatusOr<std::vector<json>> ProcessDocs(const TaskSpec& task, std::vector<json> docs) {
+  if (task.process_docs.empty()) return docs;
+  // process_docs: livecodebench (the only one; the spec loader rejects others)
+  const json metadata = task.config.value("metadata", json::object());
+  return code::PrepareLcbDocs(std::move(docs), metadata.value("start_date", ""), metadata.value("end_date", ""));
+}
+
+}  // namespace
+
 StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cache,
                                        const InstanceOptions& options) {
   const std::string where = "task " + task.task;
   auto test_docs = cache.Split(task.dataset.at(task.test_split), task.benchmark);
+  if (test_docs.ok()) test_docs = ProcessDocs(task, std::move(test_docs).value());
   if (!test_docs.ok()) return test_docs.status().WithPrefix(where);
   TaskInstances out;
   out.original_docs = static_cast<int64_t>(test_docs->size());

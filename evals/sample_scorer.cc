@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "evals/code/code_scorer.h"
 #include "evals/scoring/filters.h"
 #include "evals/scoring/ifeval/ifeval.h"
 
@@ -200,10 +201,19 @@ double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task) {
+std::vector<StatusOr<SampleScores>> SampleScorer::ScoreBatch(const std::vector<const Instance*>& instances,
+                                                             const std::vector<ModelOutput>& outputs) const {
+  std::vector<StatusOr<SampleScores>> scores;
+  for (size_t i = 0; i < instances.size(); ++i) scores.push_back(Score(*instances[i], outputs[i]));
+  return scores;
+}
+
+StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task, const ScorerContext& context) {
   if (!task.process_results.empty()) {
     if (task.process_results == "ifeval") return IfevalScorer::Make(task);
-    return Error(StatusCode::kInvalidArgument, "{}: unknown process_results '{}' (ifeval)", task.file,
+    if (code::IsCodeScorer(task.process_results)) return code::MakeCodeSampleScorer(task, context);
+    return Error(StatusCode::kInvalidArgument,
+                 "{}: unknown process_results '{}' (ifeval, humanevalplus, livecodebench)", task.file,
                  task.process_results);
   }
   switch (task.output_type) {

@@ -299,7 +299,7 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
       {"task", "task_alias", "tag", "benchmark", "dataset", "test_split", "fewshot_split",
        "output_type", "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter",
        "fewshot_delimiter", "description", "num_fewshot", "fewshot_config", "generation_kwargs",
-       "filter_list", "metric_list", "process_results", "repeats", "metadata"}));
+       "filter_list", "metric_list", "process_results", "process_docs", "repeats", "metadata"}));
   TaskSpec t;
   t.file = file;
   t.config = obj;
@@ -364,11 +364,16 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_ASSIGN_OR_RETURN(t.filters, ParseFilters(f));
   LFM_ASSIGN_OR_RETURN(t.metrics, ParseMetrics(f));
   LFM_ASSIGN_OR_RETURN(t.process_results, f.String("process_results", ""));
+  LFM_ASSIGN_OR_RETURN(t.process_docs, f.String("process_docs", ""));
+  if (!t.process_docs.empty() && t.process_docs != "livecodebench") {
+    return f.Wrong("process_docs", "livecodebench");
+  }
   LFM_ASSIGN_OR_RETURN(int64_t repeats, f.Int("repeats", 1));
   if (repeats != 1) return f.Wrong("repeats", "1 (several generations per document are not supported)");
   if (f.Has("metadata")) {
     LFM_ASSIGN_OR_RETURN(Fields metadata, f.Object("metadata"));
-    LFM_RETURN_IF_ERROR(metadata.CheckKeys({"version", "source"}));
+    // start_date / end_date: the contest-date window of process_docs: livecodebench.
+    LFM_RETURN_IF_ERROR(metadata.CheckKeys({"version", "source", "start_date", "end_date"}));
     t.version = VersionText(f.Raw("metadata"));
   }
   return t;
@@ -409,7 +414,8 @@ StatusOr<GroupSpec> ParseGroup(const json& obj, const std::string& file) {
   }
   if (f.Has("metadata")) {
     LFM_ASSIGN_OR_RETURN(Fields metadata, f.Object("metadata"));
-    LFM_RETURN_IF_ERROR(metadata.CheckKeys({"version", "source"}));
+    // start_date / end_date: the contest-date window of process_docs: livecodebench.
+    LFM_RETURN_IF_ERROR(metadata.CheckKeys({"version", "source", "start_date", "end_date"}));
     g.version = VersionText(f.Raw("metadata"));
   }
   return g;

@@ -110,6 +110,9 @@ struct TaskSpec {
   // A named document scorer that computes the metrics from the document and the response
   // (lm-eval's process_results), e.g. "ifeval"; "" = filters then per-filter metrics.
   std::string process_results;
+  // A named document preparer applied to the test split after reading (lm-eval's process_docs),
+  // e.g. "livecodebench": keeps metadata.start_date..end_date and adds the prompt's format part.
+  std::string process_docs;
   std::string version;       // metadata.version, as written ("3.0")
   nlohmann::json config;     // the merged spec as JSON (results.json "configs")
 };

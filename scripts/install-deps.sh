@@ -18,7 +18,8 @@ packages=(
   libyaml-cpp-dev                                  # eval task specs (evals/tasks/*.yaml)
   clang libclang-rt-14-dev                         # libFuzzer target for the GGUF reader
   xvfb xauth libgl1-mesa-dri libglx-mesa0 xdotool   # dashboard tests in a real window under Xvfb
-  python3 time                                     # test helpers, peak-memory measurement
+  python3 time                                     # test helpers, peak-memory measurement; code evals
+  bubblewrap procps                                # sandbox for model-written code (HumanEval+, LCB)
 )
 
 missing=()
