@@ -190,7 +190,8 @@ StatusOr<std::vector<json>> ProcessDocs(const TaskSpec& task, std::vector<json> 
   if (task.process_docs.empty()) return docs;
   // process_docs: livecodebench (the only one; the spec loader rejects others)
   const json metadata = task.config.value("metadata", json::object());
-  return code::PrepareLcbDocs(std::move(docs), metadata.value("start_date", ""), metadata.value("end_date", ""));
+  return code::PrepareLcbDocs(std::move(docs), metadata.value("start_date", ""),
+                              metadata.value("end_date", ""));
 }
 
 }  // namespace

@@ -99,7 +99,8 @@ StatusOr<Manifest> ParseManifest(const std::string& text, const std::string& nam
     for (const json& f : b.value("unpinned", json::array())) {
       LFM_ASSIGN_OR_RETURN(ManifestFile file, ParseFile(f, where, false));
       if (file.url.empty() || !file.sha256.empty()) {
-        return Error(StatusCode::kDataLoss, "{} file {}: an unpinned file has a url and no sha256", where, file.path);
+        return Error(StatusCode::kDataLoss, "{} file {}: an unpinned file has a url and no sha256",
+                     where, file.path);
       }
       bench.unpinned.push_back(std::move(file));
     }

@@ -157,9 +157,11 @@ void AddEvalRunCommand(CLI::App& eval_group) {
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs,
                   "Code tasks: candidates run at once in the sandbox (independent of --threads)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--sandbox", args->sandbox, "Code tasks: isolation of generated code")
-      ->capture_default_str()->check(CLI::IsMember({"auto", "bwrap", "rlimits"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "bwrap", "rlimits"}));
   cmd->add_option("--tag", args->tag, "A name for the run");
   cmd->add_flag("--no-prefix-reuse", args->no_prefix_reuse,
                 "Recompute every prompt from scratch (for measuring the reuse speed-up)");

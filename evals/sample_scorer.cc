@@ -201,20 +201,21 @@ double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 
 
 }  // namespace
 
-std::vector<StatusOr<SampleScores>> SampleScorer::ScoreBatch(const std::vector<const Instance*>& instances,
-                                                             const std::vector<ModelOutput>& outputs) const {
+std::vector<StatusOr<SampleScores>> SampleScorer::ScoreBatch(
+    const std::vector<const Instance*>& instances, const std::vector<ModelOutput>& outputs) const {
   std::vector<StatusOr<SampleScores>> scores;
   for (size_t i = 0; i < instances.size(); ++i) scores.push_back(Score(*instances[i], outputs[i]));
   return scores;
 }
 
-StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task, const ScorerContext& context) {
+StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task,
+                                                           const ScorerContext& context) {
   if (!task.process_results.empty()) {
     if (task.process_results == "ifeval") return IfevalScorer::Make(task);
     if (code::IsCodeScorer(task.process_results)) return code::MakeCodeSampleScorer(task, context);
     return Error(StatusCode::kInvalidArgument,
-                 "{}: unknown process_results '{}' (ifeval, humanevalplus, livecodebench)", task.file,
-                 task.process_results);
+                 "{}: unknown process_results '{}' (ifeval, humanevalplus, livecodebench)",
+                 task.file, task.process_results);
   }
   switch (task.output_type) {
     case OutputType::kMultipleChoice: return ChoiceScorer::Make(task);

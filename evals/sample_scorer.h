@@ -45,8 +45,8 @@ struct ModelOutput {
 
 // What document scorers that run code need besides the spec.
 struct ScorerContext {
-  std::string data_dir;              // where the task's data files are (raw HumanEval+ records)
-  int code_jobs = 1;                 // candidates run at once in the sandbox
+  std::string data_dir;  // where the task's data files are (raw HumanEval+ records)
+  int code_jobs = 1;     // candidates run at once in the sandbox
   std::string sandbox_isolation = "auto";  // evals/code/sandbox.h: auto | bwrap | rlimits
 };
 
@@ -64,8 +64,8 @@ class SampleScorer {
   virtual StatusOr<SampleScores> Score(const Instance& instance, const ModelOutput& output) const = 0;
   // Scores several documents (outputs[i] belongs to instances[i]); results in order. The default
   // calls Score one by one; code scorers run their candidates in parallel.
-  virtual std::vector<StatusOr<SampleScores>> ScoreBatch(const std::vector<const Instance*>& instances,
-                                                         const std::vector<ModelOutput>& outputs) const;
+  virtual std::vector<StatusOr<SampleScores>> ScoreBatch(
+      const std::vector<const Instance*>& instances, const std::vector<ModelOutput>& outputs) const;
 
  protected:
   std::vector<MetricKey> keys_;

@@ -30,7 +30,7 @@ struct ScoreArgs {
   std::string task;
   std::string input;
   std::string output;
-  int jobs = 0;                     // code tasks: parallel sandbox workers (0 = cores / 2)
+  int jobs = 0;                    // code tasks: parallel sandbox workers (0 = cores / 2)
   std::string isolation = "auto";  // code tasks: sandbox isolation
 };
 
@@ -94,7 +94,8 @@ void RunCodeScore(const ScoreArgs& args) {
   sandbox_options.isolation = args.isolation;
   const code::Sandbox sandbox = ValueOrExit(code::Sandbox::Make(sandbox_options));
   const int jobs = args.jobs > 0 ? args.jobs : DefaultJobs();
-  fmt::print(stderr, "sandbox: {}; {} candidates, {} at a time\n", sandbox.isolation(), candidates.size(), jobs);
+  fmt::print(stderr, "sandbox: {}; {} candidates, {} at a time\n", sandbox.isolation(),
+             candidates.size(), jobs);
   auto scores = code::ScoreCodeCandidates(sandbox, args.task, candidates, jobs);
   if (!scores.ok()) {
     // "record N" -> the input line
@@ -148,7 +149,8 @@ void AddEvalScoreCommand(CLI::App& eval_group) {
   CLI::App* cmd = eval_group.add_subcommand(
       "score", "Score responses produced elsewhere (JSONL: the task's record + \"response\")");
   cmd->add_option("--task", args->task,
-                  "task: " + fmt::format("{}, humanevalplus, livecodebench", fmt::join(ScorableTasks(), ", ")))
+                  "task: " + fmt::format("{}, humanevalplus, livecodebench",
+                                         fmt::join(ScorableTasks(), ", ")))
       ->required();
   cmd->add_option("--input", args->input, "JSONL file of records with a \"response\" field")
       ->required();

@@ -295,11 +295,29 @@ StatusOr<OutputType> ParseOutputType(const Fields& f) {
 
 StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   Fields f(obj, file);
-  LFM_RETURN_IF_ERROR(f.CheckKeys(
-      {"task", "task_alias", "tag", "benchmark", "dataset", "test_split", "fewshot_split",
-       "output_type", "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter",
-       "fewshot_delimiter", "description", "num_fewshot", "fewshot_config", "generation_kwargs",
-       "filter_list", "metric_list", "process_results", "process_docs", "repeats", "metadata"}));
+  LFM_RETURN_IF_ERROR(f.CheckKeys({"task",
+                                   "task_alias",
+                                   "tag",
+                                   "benchmark",
+                                   "dataset",
+                                   "test_split",
+                                   "fewshot_split",
+                                   "output_type",
+                                   "doc_to_text",
+                                   "doc_to_target",
+                                   "doc_to_choice",
+                                   "target_delimiter",
+                                   "fewshot_delimiter",
+                                   "description",
+                                   "num_fewshot",
+                                   "fewshot_config",
+                                   "generation_kwargs",
+                                   "filter_list",
+                                   "metric_list",
+                                   "process_results",
+                                   "process_docs",
+                                   "repeats",
+                                   "metadata"}));
   TaskSpec t;
   t.file = file;
   t.config = obj;

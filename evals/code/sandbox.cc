@@ -12,10 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 namespace lfm::evals::code {
@@ -23,7 +25,38 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uid_t kNobody = 65534;
+// When lfmbench runs as root, each running sandbox gets a uid of its own, unused on the host, so
+// that RLIMIT_NPROC counts only that sandbox's processes (the kernel counts per uid, also across
+// user namespaces) and a candidate cannot signal another candidate. A slot is taken for the
+// duration of one Run; the pid keeps concurrent lfmbench processes apart.
+constexpr uid_t kUidBase = 1'000'000'000;
+constexpr int kUidSlots = 256;
+
+class UidSlot {
+ public:
+  UidSlot() {
+    std::lock_guard<std::mutex> lock(Mutex());
+    auto& used = Used();
+    while (used[slot_]) ++slot_;  // there are fewer threads than slots
+    used[slot_] = true;
+  }
+  ~UidSlot() {
+    std::lock_guard<std::mutex> lock(Mutex());
+    Used()[slot_] = false;
+  }
+  uid_t uid() const { return kUidBase + static_cast<uid_t>(getpid() % 65536) * kUidSlots + slot_; }
+
+ private:
+  static std::mutex& Mutex() {
+    static std::mutex mu;
+    return mu;
+  }
+  static std::array<bool, kUidSlots>& Used() {
+    static std::array<bool, kUidSlots> used{};
+    return used;
+  }
+  int slot_ = 0;
+};
 
 // argv/envp for execve, built before fork (the child may only make async-signal-safe calls).
 struct ExecArgs {
@@ -99,7 +132,7 @@ void CloseFd(int& fd) {
 
 // In the child, between fork and exec: own process group, limits, no privileges. Only
 // async-signal-safe calls; on failure exit 127 with nothing printed.
-[[noreturn]] void ExecChild(const Pipes& p, const SandboxLimits& lim, bool new_netns,
+[[noreturn]] void ExecChild(const Pipes& p, const SandboxLimits& lim, bool new_netns, uid_t uid,
                             const char* workdir, char* const* argv, char* const* envp) {
   setpgid(0, 0);
   dup2(p.in[0], 0);
@@ -117,7 +150,7 @@ void CloseFd(int& fd) {
   limit(RLIMIT_NOFILE, 256, 256);
   if (new_netns) unshare(CLONE_NEWNET);  // best effort; the probe recorded whether it works
   if (geteuid() == 0) {
-    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(127);
+    if (setgroups(0, nullptr) != 0 || setgid(uid) != 0 || setuid(uid) != 0) _exit(127);
   }
   if (workdir != nullptr && chdir(workdir) != 0) _exit(127);
   execve(argv[0], argv, envp);
@@ -135,6 +168,10 @@ bool CanUnshareNet() {
   int status = 0;
   return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
          WEXITSTATUS(status) == 0;
+}
+
+std::string OwnUid() {
+  return geteuid() == 0 ? "a private uid per sandbox" : "the uid of lfmbench";
 }
 
 std::string BwrapVersion(const std::string& bwrap) {
@@ -190,20 +227,22 @@ StatusOr<Sandbox> Sandbox::Make(const SandboxOptions& options) {
   const std::string rlimits = "rlimits AS/CPU/FSIZE/NPROC, process-group kill, output cap";
   if (s.uses_bwrap()) {
     s.isolation_ =
-        fmt::format("{}: user+pid+net+ipc+uts namespaces, uid {}, read-only /usr, tmpfs /work; {}",
-                    BwrapVersion(s.bwrap_path_), kNobody, rlimits);
+        fmt::format("{}: user+pid+net+ipc+uts namespaces, {}, read-only /usr, tmpfs /work; {}",
+                    BwrapVersion(s.bwrap_path_), OwnUid(), rlimits);
   } else {
     const bool netns = CanUnshareNet();
-    s.isolation_ = fmt::format("{}{}{} (bwrap unavailable: {})", rlimits,
-                               netns ? ", network namespace" : ", NO network isolation",
-                               geteuid() == 0 ? ", uid 65534" : ", same uid as lfmbench",
-                               why_not_bwrap.empty() ? "not requested" : why_not_bwrap);
+    s.isolation_ =
+        fmt::format("{}{}{} (bwrap unavailable: {})", rlimits,
+                    netns ? ", network namespace" : ", NO network isolation",
+                    geteuid() == 0 ? ", a private uid per sandbox" : ", same uid as lfmbench",
+                    why_not_bwrap.empty() ? "not requested" : why_not_bwrap);
   }
   return s;
 }
 
 StatusOr<SandboxResult> Sandbox::Run(const SandboxRequest& request) const {
   const SandboxLimits& lim = request.limits;
+  const UidSlot slot;
   ExecArgs argv, envp;
   std::string workdir;  // fallback only: a fresh host directory, removed afterwards
   if (uses_bwrap()) {
@@ -215,7 +254,7 @@ StatusOr<SandboxResult> Sandbox::Run(const SandboxRequest& request) const {
                    std::strerror(errno));
     }
     workdir = tmpl;
-    if (geteuid() == 0 && chown(workdir.c_str(), kNobody, kNobody) != 0) {
+    if (geteuid() == 0 && chown(workdir.c_str(), slot.uid(), slot.uid()) != 0) {
       fs::remove_all(workdir);
       return Error(StatusCode::kIo, "sandbox: cannot chown {}: {}", workdir, std::strerror(errno));
     }
@@ -233,8 +272,10 @@ StatusOr<SandboxResult> Sandbox::Run(const SandboxRequest& request) const {
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) return Error(StatusCode::kIo, "sandbox: fork: {}", std::strerror(errno));
-  if (pid == 0)
-    ExecChild(p, lim, new_netns, workdir.empty() ? nullptr : workdir.c_str(), argvp, envpp);
+  if (pid == 0) {
+    ExecChild(p, lim, new_netns, slot.uid(), workdir.empty() ? nullptr : workdir.c_str(), argvp,
+              envpp);
+  }
   setpgid(pid, pid);  // also done by the child; whichever runs first
   CloseFd(p.in[0]);
   CloseFd(p.out[1]);

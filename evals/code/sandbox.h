@@ -1,12 +1,12 @@
 // Runs untrusted, model-written Python in a child process that cannot harm the host, the results
-// database or other candidates. Preferred isolation: bubblewrap (`bwrap`), run as uid 65534 with
-// new user, pid, network, ipc and uts namespaces, only /usr (read-only), /proc and /dev visible,
-// and a size-capped tmpfs as the fresh working directory and $HOME. Fallback when bwrap cannot
-// run here: rlimits + a process group + a fresh host temp directory, a new network namespace
-// when the kernel permits it, and uid 65534 when started as root. Both add rlimits (address
-// space, CPU, file size, process count, no core files), a wall-clock timeout that SIGKILLs the
-// whole process group, and a cap on captured output. `isolation()` says which one is in use; it
-// is stored with every result.
+// database or other candidates. Preferred isolation: bubblewrap (`bwrap`), run under a uid of its
+// own (when lfmbench is root) with new user, pid, network, ipc and uts namespaces, only /usr
+// (read-only), /proc and /dev visible, and a size-capped tmpfs as the fresh working directory and
+// $HOME. Fallback when bwrap cannot run here: rlimits + a process group + a fresh host temp
+// directory, a new network namespace when the kernel permits it, and a uid of its own when started
+// as root. Both add rlimits (address space, CPU, file size, process count, no core files), a
+// wall-clock timeout that SIGKILLs the whole process group, and a cap on captured output.
+// `isolation()` says which one is in use; it is stored with every result.
 #pragma once
 
 #include <cstdint>
