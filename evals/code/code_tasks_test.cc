@@ -177,8 +177,8 @@ TEST(LcbGrading, CallBasedUsesSolutionAndAcceptsTuples) {
 TEST(LcbGrading, ATestPastSixSecondsFails) {
   auto r = ScoreLiveCodeBench(TheSandbox(), StdinProblem("5\n", "0.75"),
                               Fenced("while True:\n    pass"));
+  // -3 comes from the checker's 6 s alarm; the sandbox's global limit would have given -1.
   EXPECT_EQ((*r)["results"], json::array({-3})) << r->dump();
-  EXPECT_LT((*r)["seconds"].get<double>(), 12.0);
 }
 
 TEST(LcbDocs, WindowAndFormatBlock) {
@@ -261,8 +261,9 @@ TEST(HumanEvalPlus, SlowCandidateFailsAtTheTimeLimit) {
   auto r = ScoreHumanEvalPlus(TheSandbox(), lines.at("HumanEval/53"),
                               "    import time\n    time.sleep(30)\n");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r)["base"]["passed"], false);
-  EXPECT_LT((*r)["seconds"].get<double>(), 10.0);
+  // "fail" is the 4 s limit of the first input (the whole set's 61 s budget gives "timeout").
+  EXPECT_EQ((*r)["base"]["status"], "fail") << r->dump();
+  EXPECT_LT((*r)["seconds"].get<double>(), 30.0);
 }
 
 // `eval score --task humanevalplus` on canonical solutions: every one passes base and plus, and a
