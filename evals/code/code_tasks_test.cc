@@ -232,7 +232,7 @@ TEST(HumanEvalPlus, CanonicalPassesWrongFailsPlusCatchesWhatBaseMisses) {
   // The plus inputs reach the candidate as Python ints, not doubles.
   auto exact =
       ScoreHumanEvalPlus(TheSandbox(), lines.at("HumanEval/53"),
-                         "    assert type(x) is int and type(y) is int\n    return x + y\n");
+                         "    assert isinstance(x, int) and isinstance(y, int)\n    return x + y\n");
   EXPECT_EQ((*exact)["plus"]["passed"], true) << exact->dump();
   // Right on the small base inputs, wrong on the plus inputs' big ones.
   auto small_only = ScoreHumanEvalPlus(TheSandbox(), lines.at("HumanEval/53"),
