@@ -57,6 +57,12 @@ std::optional<json> CheckerResult(const std::string& out, const std::string& non
   return found;
 }
 
+// Model output with every invalid UTF-8 sequence replaced by U+FFFD (as a Python harness decoding
+// it would), so it can travel in JSON to the checker and into the results.
+std::string ValidUtf8(const std::string& text) {
+  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
 StatusOr<std::string> StringField(const json& record, const char* field) {
   const auto it = record.find(field);
   if (it == record.end() || !it->is_string()) {
@@ -258,7 +264,7 @@ StatusOr<json> ScoreHumanEvalPlus(const Sandbox& sandbox, std::string_view recor
   if (!record.contains("atol") || !record["atol"].is_number()) {
     return Error(StatusCode::kInvalidArgument, "record has no numeric 'atol' field");
   }
-  const std::string solution = prompt + completion;  // EvalPlus: prompt + sample["completion"]
+  const std::string solution = prompt + ValidUtf8(completion);  // EvalPlus: prompt + completion
   LFM_ASSIGN_OR_RETURN(json base, RunHumanEvalSet(sandbox, record_json, solution, "base"));
   json plus;
   if (base["passed"] == true) {
@@ -297,7 +303,7 @@ StatusOr<json> ScoreLiveCodeBench(const Sandbox& sandbox, const json& record,
     }
     if (metadata.is_object() && metadata.contains("func_name")) fn_name = metadata["func_name"];
   }
-  const std::string code = ExtractLastCodeBlock(response);
+  const std::string code = ExtractLastCodeBlock(ValidUtf8(response));
   const std::string nonce = Nonce();
   json job = {{"nonce", nonce},           {"code", code},       {"inputs", json::array()},
               {"outputs", json::array()}, {"fn_name", fn_name}, {"timeout", kLcbTimeout}};
