@@ -60,7 +60,8 @@ std::optional<json> CheckerResult(const std::string& out, const std::string& non
 // Model output with every invalid UTF-8 sequence replaced by U+FFFD (as a Python harness decoding
 // it would), so it can travel in JSON to the checker and into the results.
 std::string ValidUtf8(const std::string& text) {
-  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace))
+      .get<std::string>();
 }
 
 StatusOr<std::string> StringField(const json& record, const char* field) {

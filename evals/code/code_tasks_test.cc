@@ -230,9 +230,9 @@ TEST(HumanEvalPlus, CanonicalPassesWrongFailsPlusCatchesWhatBaseMisses) {
     EXPECT_EQ((*r)["plus"]["passed"], true) << id << " " << r->dump();
   }
   // The plus inputs reach the candidate as Python ints, not doubles.
-  auto exact =
-      ScoreHumanEvalPlus(TheSandbox(), lines.at("HumanEval/53"),
-                         "    assert isinstance(x, int) and isinstance(y, int)\n    return x + y\n");
+  auto exact = ScoreHumanEvalPlus(
+      TheSandbox(), lines.at("HumanEval/53"),
+      "    assert isinstance(x, int) and isinstance(y, int)\n    return x + y\n");
   EXPECT_EQ((*exact)["plus"]["passed"], true) << exact->dump();
   // Right on the small base inputs, wrong on the plus inputs' big ones.
   auto small_only = ScoreHumanEvalPlus(TheSandbox(), lines.at("HumanEval/53"),

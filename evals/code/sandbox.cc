@@ -37,14 +37,17 @@ class UidSlot {
   UidSlot() {
     std::lock_guard<std::mutex> lock(Mutex());
     auto& used = Used();
-    while (used[slot_]) ++slot_;  // there are fewer threads than slots
-    used[slot_] = true;
+    int slot = 0;
+    while (used[slot]) ++slot;  // there are fewer threads than slots
+    used[slot] = true;
+    slot_ = slot;
+    uid_ = kUidBase + static_cast<uid_t>(getpid() % 65536) * kUidSlots + static_cast<uid_t>(slot);
   }
   ~UidSlot() {
     std::lock_guard<std::mutex> lock(Mutex());
     Used()[slot_] = false;
   }
-  uid_t uid() const { return kUidBase + static_cast<uid_t>(getpid() % 65536) * kUidSlots + slot_; }
+  uid_t uid() const { return uid_; }  // fixed at construction, so the same after fork
 
  private:
   static std::mutex& Mutex() {
@@ -56,6 +59,7 @@ class UidSlot {
     return used;
   }
   int slot_ = 0;
+  uid_t uid_ = 0;
 };
 
 // argv/envp for execve, built before fork (the child may only make async-signal-safe calls).
@@ -130,8 +134,18 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
+// Writes "sandbox: <what> failed" to the child's stderr and exits 127 (async-signal-safe).
+[[noreturn]] void ChildFailed(const char* what) {
+  const char prefix[] = "sandbox: ";
+  const char suffix[] = " failed\n";
+  (void)!write(2, prefix, sizeof prefix - 1);
+  (void)!write(2, what, std::strlen(what));
+  (void)!write(2, suffix, sizeof suffix - 1);
+  _exit(127);
+}
+
 // In the child, between fork and exec: own process group, limits, no privileges. Only
-// async-signal-safe calls; on failure exit 127 with nothing printed.
+// async-signal-safe calls; a failing step is named on stderr and exits 127.
 [[noreturn]] void ExecChild(const Pipes& p, const SandboxLimits& lim, bool new_netns, uid_t uid,
                             const char* workdir, char* const* argv, char* const* envp) {
   setpgid(0, 0);
@@ -140,7 +154,7 @@ void CloseFd(int& fd) {
   dup2(p.err[1], 2);
   auto limit = [](int resource, rlim_t soft, rlim_t hard) {
     struct rlimit r = {soft, hard};
-    if (setrlimit(resource, &r) != 0) _exit(127);
+    if (setrlimit(resource, &r) != 0) ChildFailed("setrlimit");
   };
   limit(RLIMIT_AS, lim.address_space_bytes, lim.address_space_bytes);
   limit(RLIMIT_CPU, lim.cpu_seconds, lim.cpu_seconds + 1);
@@ -150,11 +164,11 @@ void CloseFd(int& fd) {
   limit(RLIMIT_NOFILE, 256, 256);
   if (new_netns) unshare(CLONE_NEWNET);  // best effort; the probe recorded whether it works
   if (geteuid() == 0) {
-    if (setgroups(0, nullptr) != 0 || setgid(uid) != 0 || setuid(uid) != 0) _exit(127);
+    if (setgroups(0, nullptr) != 0 || setgid(uid) != 0 || setuid(uid) != 0) ChildFailed("setuid");
   }
-  if (workdir != nullptr && chdir(workdir) != 0) _exit(127);
+  if (workdir != nullptr && chdir(workdir) != 0) ChildFailed("chdir");
   execve(argv[0], argv, envp);
-  _exit(127);
+  ChildFailed("execve");
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {

@@ -31,7 +31,10 @@ std::string ReadAll(const std::string& path) {
 class SandboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto s = Sandbox::Make({});
+    // LFM_SANDBOX_ISOLATION=rlimits runs the suite against the fallback.
+    SandboxOptions options;
+    if (const char* isolation = std::getenv("LFM_SANDBOX_ISOLATION")) options.isolation = isolation;
+    auto s = Sandbox::Make(options);
     ASSERT_TRUE(s.ok()) << s.status().message();
     sandbox_ = new Sandbox(std::move(s).value());
     if (!sandbox_->uses_bwrap()) {
@@ -99,7 +102,7 @@ TEST_F(SandboxTest, RunsAProgramWithStdinAndReportsExitCodes) {
   auto r =
       sandbox_->Run({"import sys\nprint(sys.stdin.read().upper())\nsys.exit(3)", "abc", Small()});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->stdout_data, "ABC\n");
+  EXPECT_EQ(r->stdout_data, "ABC\n") << r->stderr_data;
   EXPECT_EQ(r->exit_code, 3);
   EXPECT_FALSE(r->timed_out);
   EXPECT_FALSE(sandbox_->isolation().empty());
