@@ -11,6 +11,7 @@
 #include "evals/data_dir.h"
 #include "evals/fetch.h"
 #include "evals/manifest.h"
+#include "evals/sha256.h"
 
 namespace lfm::evals {
 namespace {
@@ -75,6 +76,10 @@ std::string FetchOne(const ManifestFile& file, const FetchArgs& args) {
   namespace fs = std::filesystem;
   const std::string dest = (fs::path(args.to) / file.path).string();
   std::error_code ec;
+  if (fs::is_regular_file(dest, ec) && file.sha256.empty()) {
+    if (!args.quiet) fmt::print("{}: already present (not pinned upstream)\n", file.path);
+    return "";
+  }
   if (fs::is_regular_file(dest, ec)) {
     auto check = CheckFile(args.to, file);
     if (check.state == FileState::kOk) {
@@ -101,6 +106,14 @@ std::string FetchOne(const ManifestFile& file, const FetchArgs& args) {
   options.show_progress = !args.quiet;
   Status status = DownloadFile(url, dest, options);
   if (!status.ok()) return status.message();
+  if (file.sha256.empty()) {
+    auto sha = Sha256File(dest);
+    if (!args.quiet) {
+      fmt::print("{}: ok, not pinned upstream: sha256 {} (record it to compare runs)\n", file.path,
+                 sha.ok() ? *sha : sha.status().message());
+    }
+    return "";
+  }
   if (!args.quiet) fmt::print("{}: ok ({} records expected, sha256 verified)\n", file.path, file.records);
   return "";
 }
@@ -128,10 +141,12 @@ void RunFetch(const FetchArgs& args) {
       failures.push_back(fmt::format("{}: no pinned files: {}", bench->name, bench->note));
       continue;
     }
-    for (const ManifestFile& file : bench->files) {
-      if (!done.insert(file.path).second) continue;  // shared by two benchmarks
-      std::string failure = FetchOne(file, args);
-      if (!failure.empty()) failures.push_back(std::move(failure));
+    for (const auto* files : {&bench->files, &bench->unpinned}) {
+      for (const ManifestFile& file : *files) {
+        if (!done.insert(file.path).second) continue;  // shared by two benchmarks
+        std::string failure = FetchOne(file, args);
+        if (!failure.empty()) failures.push_back(std::move(failure));
+      }
     }
   }
   for (const std::string& failure : failures) fmt::print(stderr, "lfmbench: error: {}\n", failure);

@@ -24,7 +24,7 @@ StatusOr<std::string> StringField(const json& obj, const char* key, const std::s
   return obj[key].get<std::string>();
 }
 
-StatusOr<ManifestFile> ParseFile(const json& obj, const std::string& where) {
+StatusOr<ManifestFile> ParseFile(const json& obj, const std::string& where, bool pinned) {
   if (!obj.is_object()) return Error(StatusCode::kDataLoss, "{}: a file entry is not an object", where);
   ManifestFile file;
   LFM_ASSIGN_OR_RETURN(file.path, StringField(obj, "path", where, true));
@@ -33,7 +33,7 @@ StatusOr<ManifestFile> ParseFile(const json& obj, const std::string& where) {
   auto parsed = ParseDataFormat(format);
   if (!parsed) return Error(StatusCode::kDataLoss, "{}: unknown format '{}'", at, format);
   file.format = *parsed;
-  LFM_ASSIGN_OR_RETURN(file.sha256, StringField(obj, "sha256", at, true));
+  LFM_ASSIGN_OR_RETURN(file.sha256, StringField(obj, "sha256", at, pinned));
   if (!obj.contains("records") || !obj["records"].is_number_integer()) {
     return Error(StatusCode::kDataLoss, "{}: 'records' must be an integer", at);
   }
@@ -93,8 +93,16 @@ StatusOr<Manifest> ParseManifest(const std::string& text, const std::string& nam
       return Error(StatusCode::kDataLoss, "{}: missing the 'files' array", where);
     }
     for (const json& f : b["files"]) {
-      LFM_ASSIGN_OR_RETURN(ManifestFile file, ParseFile(f, where));
+      LFM_ASSIGN_OR_RETURN(ManifestFile file, ParseFile(f, where, true));
       bench.files.push_back(std::move(file));
+    }
+    for (const json& f : b.value("unpinned", json::array())) {
+      LFM_ASSIGN_OR_RETURN(ManifestFile file, ParseFile(f, where, false));
+      if (file.url.empty() || !file.sha256.empty()) {
+        return Error(StatusCode::kDataLoss, "{} file {}: an unpinned file has a url and no sha256",
+                     where, file.path);
+      }
+      bench.unpinned.push_back(std::move(file));
     }
     manifest.benchmarks.push_back(std::move(bench));
   }

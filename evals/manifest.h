@@ -30,6 +30,9 @@ struct ManifestBenchmark {
   std::string name;   // "gsm8k", "mmlu_pro", ... (the name `datasets fetch` takes)
   std::string title;  // "GSM8K"
   std::vector<ManifestFile> files;
+  // Files upstream publishes without a fixed revision (LiveCodeBench's problem files on Hugging
+  // Face): `datasets fetch` downloads them unverified (sha256 is "") and prints their checksum.
+  std::vector<ManifestFile> unpinned;
   std::string note;   // what is missing and where the official data lives ("" when complete)
 };
 

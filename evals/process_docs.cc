@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "evals/code/code_tasks.h"
 #include "evals/python_random.h"
 #include "evals/scoring/config.h"
 #include "evals/scoring/py_str.h"
@@ -48,6 +49,16 @@ Status Gpqa(const json& config, std::vector<json>& docs) {
   return OkStatus();
 }
 
+// livecodebench: the problems whose contest date falls in start_date..end_date (YYYY-MM-DD,
+// inclusive, as lcb_runner's --start_date/--end_date; "" = open), with the prompt's format part.
+Status LiveCodeBench(const json& config, std::vector<json>& docs) {
+  auto prepared = code::PrepareLcbDocs(std::move(docs), config.value("start_date", ""),
+                                       config.value("end_date", ""));
+  if (!prepared.ok()) return prepared.status();
+  docs = std::move(prepared).value();
+  return OkStatus();
+}
+
 struct Transform {
   std::vector<std::string> options;  // besides "function"
   std::function<Status(const json&, std::vector<json>&)> apply;
@@ -56,6 +67,7 @@ struct Transform {
 const std::map<std::string, Transform>& ProcessDocsRegistry() {
   static const auto* registry = new std::map<std::string, Transform>{
       {kGpqaProcessDocs, {{"seed"}, Gpqa}},
+      {"livecodebench", {{"start_date", "end_date"}, LiveCodeBench}},
   };
   return *registry;
 }

@@ -116,6 +116,8 @@ void RunEvalCommand(EvalRunArgs& args) {
   options.seed = args.seed;
   options.gen_kwargs = ValueOrExit(ParseGenKwargs(args.gen_kwargs));
   options.batch_size = args.batch_size;
+  options.code_jobs = args.jobs;
+  options.sandbox_isolation = args.sandbox;
   options.bootstrap_iters = args.bootstrap_iters;
   options.show_progress = !args.quiet;
   options.cancel = &g_interrupted;
@@ -197,6 +199,13 @@ void AddEvalRunCommand(CLI::App& eval_group) {
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
                   "Bootstrap resamples for standard errors of non-mean metrics (0: none)")
       ->capture_default_str();
+  cmd->add_option("--jobs", args->jobs,
+                  "Code tasks: candidates run at once in the sandbox (independent of --threads)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sandbox", args->sandbox, "Code tasks: isolation of generated code")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "bwrap", "rlimits"}));
   cmd->add_option("--tag", args->tag, "A name for the run");
   cmd->add_flag("--no-prefix-reuse", args->no_prefix_reuse,
                 "Recompute every prompt from scratch (for measuring the reuse speed-up)");

@@ -29,6 +29,8 @@ struct EvalRunArgs {
   uint64_t seed = 1234;
   std::string gen_kwargs;
   int batch_size = 8;
+  int jobs = 2;                  // code tasks: candidates run at once in the sandbox
+  std::string sandbox = "auto";  // code tasks: sandbox isolation (auto, bwrap, rlimits)
   int bootstrap_iters = 100000;
   std::string tag;
   bool no_prefix_reuse = false;

@@ -251,7 +251,8 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
   for (const std::string& name : leaves) {
     PreparedTask t;
     t.spec = registry.FindTask(name);
-    LFM_ASSIGN_OR_RETURN(t.scorer, SampleScorer::Make(*t.spec));
+    LFM_ASSIGN_OR_RETURN(t.scorer, SampleScorer::Make(*t.spec, {data.data_dir(), options.code_jobs,
+                                                                options.sandbox_isolation}));
     LFM_ASSIGN_OR_RETURN(t.data, BuildInstances(*t.spec, data, instance_options));
     tasks.push_back(std::move(t));
   }
@@ -316,8 +317,9 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
         }
         return fail(outputs.status().WithPrefix("task " + t.spec->task));
       }
+      std::vector<StatusOr<SampleScores>> batch_scores = t.scorer->ScoreBatch(batch, *outputs);
       for (size_t i = 0; i < batch.size(); ++i) {
-        auto scores = t.scorer->Score(*batch[i], (*outputs)[i]);
+        StatusOr<SampleScores>& scores = batch_scores[i];
         if (!scores.ok()) return fail(scores.status().WithPrefix(fmt::format("task {} doc {}", t.spec->task, batch[i]->doc_id)));
         Status stored = store.AddEvalSample(MakeSample(result.run_id, t.spec->task, *batch[i], *scores, t.spec->display_samples));
         if (!stored.ok()) return fail(stored);

@@ -34,6 +34,8 @@ struct RunnerOptions {
   // (ParseGenKwargs in task_spec.h); part of the resume key.
   nlohmann::json gen_kwargs = nlohmann::json::object();
   int batch_size = 8;              // documents per model call
+  int code_jobs = 1;               // code tasks: candidates run at once in the sandbox
+  std::string sandbox_isolation = "auto";  // code tasks: evals/code/sandbox.h
   int bootstrap_iters = 100000;    // lm-eval's --bootstrap_iters (standard errors of non-means)
   bool show_progress = true;
   const std::atomic<bool>* cancel = nullptr;  // raised by Ctrl-C; not owned

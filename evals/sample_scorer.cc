@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "evals/code/code_scorer.h"
 #include "evals/scoring/filters.h"
 #include "evals/scoring/process_results.h"
 
@@ -206,8 +207,17 @@ double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task) {
+std::vector<StatusOr<SampleScores>> SampleScorer::ScoreBatch(
+    const std::vector<const Instance*>& instances, const std::vector<ModelOutput>& outputs) const {
+  std::vector<StatusOr<SampleScores>> scores;
+  for (size_t i = 0; i < instances.size(); ++i) scores.push_back(Score(*instances[i], outputs[i]));
+  return scores;
+}
+
+StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task,
+                                                           const ScorerContext& context) {
   if (!task.process_results.empty()) {
+    if (code::IsCodeScorer(task.process_results)) return code::MakeCodeSampleScorer(task, context);
     return ProcessResultsScorer::Make(task);
   }
   switch (task.output_type) {

@@ -47,17 +47,29 @@ struct ModelOutput {
   std::optional<std::string> generation;            // generate_until
 };
 
+// What document scorers that run code need besides the spec.
+struct ScorerContext {
+  std::string data_dir;  // where the task's data files are (raw HumanEval+ records)
+  int code_jobs = 1;     // candidates run at once in the sandbox
+  std::string sandbox_isolation = "auto";  // evals/code/sandbox.h: auto | bwrap | rlimits
+};
+
 class SampleScorer {
  public:
   // Builds the filters and metrics `task` names; kInvalidArgument naming the task's file for a
   // metric, filter or aggregation the scoring library does not have for this output type.
-  static StatusOr<std::unique_ptr<SampleScorer>> Make(const TaskSpec& task);
+  static StatusOr<std::unique_ptr<SampleScorer>> Make(const TaskSpec& task,
+                                                      const ScorerContext& context = {});
   virtual ~SampleScorer() = default;
 
   // The task's reported metrics, in spec order (metrics within filters).
   const std::vector<MetricKey>& keys() const { return keys_; }
   // Scores one document. Errors name the document's problem (e.g. a malformed IFEval kwarg).
   virtual StatusOr<SampleScores> Score(const Instance& instance, const ModelOutput& output) const = 0;
+  // Scores several documents (outputs[i] belongs to instances[i]); results in order. The default
+  // calls Score one by one; code scorers run their candidates in parallel.
+  virtual std::vector<StatusOr<SampleScores>> ScoreBatch(
+      const std::vector<const Instance*>& instances, const std::vector<ModelOutput>& outputs) const;
 
  protected:
   std::vector<MetricKey> keys_;

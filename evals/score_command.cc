@@ -16,10 +16,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/cli.h"
 #include "base/progress.h"
+#include "evals/code/code_scoring.h"
+#include "evals/code/code_tasks.h"
 #include "evals/sample_scorer.h"
 #include "evals/scoring/config.h"
 #include "evals/scoring/py_str.h"
@@ -34,6 +37,8 @@ struct ScoreArgs {
   std::string output;
   std::string tasks_dir;
   int bootstrap_iters = 100000;
+  int jobs = 0;                    // code tasks: parallel sandbox workers (0 = cores / 2)
+  std::string isolation = "auto";  // code tasks: sandbox isolation
 };
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -76,6 +81,68 @@ void PrintSummary(const TaskSpec& task, const std::vector<MetricKey>& keys,
   }
 }
 
+void WriteScored(const std::string& path, const std::vector<std::string>& scored) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::trunc);
+  for (const auto& line : scored) out << line << '\n';
+  out.close();
+  std::error_code ec;
+  if (!out || (std::filesystem::rename(tmp, path, ec), ec)) {
+    FailCommand(fmt::format("cannot write {}", path));
+  }
+}
+
+int DefaultJobs() { return std::max(1u, std::thread::hardware_concurrency() / 2); }  // as EvalPlus
+
+// Code tasks: every candidate runs in the sandbox, `jobs` at a time; the raw record text goes to
+// the checker (HumanEval+ inputs hold integers wider than 64 bits). Reported as pass@k.
+void RunCodeScore(const ScoreArgs& args) {
+  const std::vector<std::string> lines = ReadLines(args.input);
+  std::vector<code::CodeCandidate> candidates;
+  std::vector<nlohmann::json> records;
+  std::vector<size_t> line_of;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (PyStrip(lines[i]).empty()) continue;
+    const std::string where = fmt::format("{}:{}", args.input, i + 1);
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(lines[i]);
+    } catch (const nlohmann::json::exception& e) {
+      FailCommand(fmt::format("{}: not valid JSON ({})", where, e.what()));
+    }
+    if (!record.is_object() || !record.contains("response") || !record["response"].is_string()) {
+      FailCommand(fmt::format("{}: record has no string 'response' field", where));
+    }
+    candidates.push_back({lines[i], record["response"].get<std::string>()});
+    records.push_back(std::move(record));
+    line_of.push_back(i);
+  }
+  if (candidates.empty()) FailCommand(fmt::format("{}: no records to score", args.input));
+  code::SandboxOptions sandbox_options;
+  sandbox_options.isolation = args.isolation;
+  const code::Sandbox sandbox = ValueOrExit(code::Sandbox::Make(sandbox_options));
+  const int jobs = args.jobs > 0 ? args.jobs : DefaultJobs();
+  fmt::print(stderr, "sandbox: {}; {} candidates, {} at a time\n", sandbox.isolation(),
+             candidates.size(), jobs);
+  auto scores = code::ScoreCodeCandidates(sandbox, args.task, candidates, jobs);
+  if (!scores.ok()) FailCommand(fmt::format("{}: {}", args.input, scores.status().message()));
+  std::vector<std::string> scored;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    nlohmann::ordered_json record = nlohmann::ordered_json::parse(lines[line_of[i]]);
+    record["score"] = nlohmann::ordered_json::parse((*scores)[i].dump());
+    scored.push_back(record.dump());
+  }
+  if (!args.output.empty()) WriteScored(args.output, scored);
+  fmt::print("\n{}\n{:<26} {:<18} {:>8} {:>9} {:>7}\n", args.task, "metric", "filter", "value",
+             "stderr", "n");
+  for (const auto& row : code::PassAtKSummary(args.task, records, *scores)) {
+    const std::string stderr_text =
+        row.summary.stderr_value ? fmt::format("{:.4f}", *row.summary.stderr_value) : "N/A";
+    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", row.metric, row.filter, row.summary.value,
+               stderr_text, row.summary.n);
+  }
+}
+
 // The task's spec, from the built-in tasks or --tasks-dir.
 TaskSpec LoadTask(const ScoreArgs& args) {
   TaskRegistry registry = ValueOrExit(args.tasks_dir.empty()
@@ -94,6 +161,7 @@ TaskSpec LoadTask(const ScoreArgs& args) {
 }
 
 void RunScore(const ScoreArgs& args) {
+  if (code::IsCodeTask(args.task)) return RunCodeScore(args);
   const TaskSpec task = LoadTask(args);
   const auto scorer = ValueOrExit(SampleScorer::Make(task));
   const std::vector<std::string> lines = ReadLines(args.input);
@@ -123,16 +191,7 @@ void RunScore(const ScoreArgs& args) {
   }
   progress.Finish();
   if (scored.empty()) FailCommand(fmt::format("{}: no records to score", args.input));
-  if (!args.output.empty()) {
-    const std::string tmp = args.output + ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& line : scored) out << line << '\n';
-    out.close();
-    std::error_code ec;
-    if (!out || (std::filesystem::rename(tmp, args.output, ec), ec)) {
-      FailCommand(fmt::format("cannot write {}", args.output));
-    }
-  }
+  if (!args.output.empty()) WriteScored(args.output, scored);
   PrintSummary(task, scorer->keys(), values, docs, args.bootstrap_iters);
 }
 
@@ -143,7 +202,7 @@ void AddEvalScoreCommand(CLI::App& eval_group) {
   CLI::App* cmd = eval_group.add_subcommand(
       "score", "Score responses produced elsewhere (JSONL: the task's record + \"response\")");
   cmd->add_option("--task", args->task,
-                  "a generate_until task (gsm8k, math500, mmlu_pro, ifeval, ...)")
+                  "a generate_until task (gsm8k, math500, mmlu_pro, ifeval, humanevalplus, ...)")
       ->required();
   cmd->add_option("--input", args->input, "JSONL file of records with a \"response\" field")
       ->required();
@@ -154,6 +213,10 @@ void AddEvalScoreCommand(CLI::App& eval_group) {
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
                   "Bootstrap resamples for standard errors of non-mean aggregations")
       ->capture_default_str();
+  cmd->add_option("--jobs", args->jobs,
+                  "code tasks: candidates run at once in the sandbox (default: half the cores)");
+  cmd->add_option("--sandbox", args->isolation, "code tasks: isolation (auto, bwrap, rlimits)")
+      ->check(CLI::IsMember({"auto", "bwrap", "rlimits"}));
   cmd->callback([args] { RunScore(*args); });
 }
 

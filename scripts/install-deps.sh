@@ -19,7 +19,9 @@ packages=(
   libyaml-cpp-dev                                  # eval task specs (evals/tasks/*.yaml)
   clang libclang-rt-14-dev                         # libFuzzer target for the GGUF reader
   xvfb xauth libgl1-mesa-dri libglx-mesa0 xdotool   # dashboard tests in a real window under Xvfb
-  python3 time                                     # test helpers, peak-memory measurement
+  python3 time                                     # test helpers, peak-memory measurement; code evals
+  bubblewrap procps python3-numpy                  # sandbox for model-written code (HumanEval+, LCB);
+                                                   # numpy as the official harnesses have it
 )
 
 missing=()
