@@ -96,6 +96,34 @@ results::EvalSample MakeSample(int64_t run_id, const std::string& task, const In
   return s;
 }
 
+// Multi-turn tasks: the prompts of `turn`'s pending documents, the model's chat template over
+// the conversation so far — each earlier user turn followed by the stored reply to it.
+Status ChainTurn(LanguageModel& model, results::ResultStore& store, int64_t run_id, PreparedTask& t,
+                 int turn) {
+  LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
+                       store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
+  std::map<int64_t, std::string> replies;
+  for (const auto& s : samples) replies[s.doc_id] = s.response;
+  for (Instance& inst : t.data.instances) {
+    if (inst.turn != turn || t.done.count(inst.doc_id)) continue;
+    std::vector<ChatMessage> messages;
+    for (size_t i = 0; i < inst.earlier_turns.size(); ++i) {
+      auto reply = replies.find(inst.earlier_turns[i]);
+      if (reply == replies.end()) {
+        return Error(StatusCode::kDataLoss, "doc {}: no stored reply to turn {} (doc {})",
+                     inst.doc_id, i + 1, inst.earlier_turns[i]);
+      }
+      messages.push_back({"user", inst.user_turns.at(i)});
+      messages.push_back({"assistant", reply->second});
+    }
+    messages.push_back({"user", inst.user_turns.at(inst.earlier_turns.size())});
+    LFM_ASSIGN_OR_RETURN(inst.prompt,
+                         model.ApplyChatTemplate(messages, /*add_generation_prompt=*/true));
+    inst.generation->context = inst.prompt;
+  }
+  return OkStatus();
+}
+
 // lm-eval's pooled_sample_stderr: the standard error of the pooled sample, from the members'.
 double PooledStderr(const std::vector<double>& stderrs, const std::vector<int64_t>& sizes) {
   double numerator = 0;
@@ -107,11 +135,10 @@ double PooledStderr(const std::vector<double>& stderrs, const std::vector<int64_
   return std::sqrt(numerator / (total - static_cast<double>(sizes.size())) / total);
 }
 
-// Task metrics from the stored samples (never from memory, so a resumed run agrees).
-StatusOr<std::vector<MetricResult>> AggregateTask(results::ResultStore& store, int64_t run_id,
-                                                  const PreparedTask& t, int bootstrap_iters) {
-  LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
-                       store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
+// `samples`' metrics, one per scorer key, under `filter` ("" = each key's own filter).
+StatusOr<std::vector<MetricResult>> AggregateSamples(
+    const std::vector<results::EvalSample>& samples, const PreparedTask& t,
+    const std::string& filter, int bootstrap_iters) {
   std::vector<MetricResult> metrics;
   for (const MetricKey& key : t.scorer->keys()) {
     std::vector<json> values;
@@ -126,8 +153,42 @@ StatusOr<std::vector<MetricResult>> AggregateTask(results::ResultStore& store, i
     if (values.empty()) continue;
     auto summary = AggregateValues(key, values, bootstrap_iters);
     if (!summary.ok()) return summary.status().WithPrefix("task " + t.spec->task);
-    metrics.push_back({key.metric, key.filter, summary->value, summary->stderr_value,
-                       static_cast<int64_t>(summary->n), key.higher_is_better});
+    metrics.push_back({key.metric, filter.empty() ? key.filter : filter, summary->value,
+                       summary->stderr_value, static_cast<int64_t>(summary->n),
+                       key.higher_is_better});
+  }
+  return metrics;
+}
+
+// Task metrics from the stored samples (never from memory, so a resumed run agrees). Multi-turn
+// tasks add each metric per turn (filter "turnK") and per turn and language ("turnK/Language"),
+// with "overall", the mean of the metrics (Multi-IF's metrics_gen).
+StatusOr<std::vector<MetricResult>> AggregateTask(results::ResultStore& store, int64_t run_id,
+                                                  const PreparedTask& t, int bootstrap_iters) {
+  LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
+                       store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
+  LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> metrics,
+                       AggregateSamples(samples, t, "", bootstrap_iters));
+  if (t.spec->multi_turn.empty()) return metrics;
+  std::map<int64_t, const Instance*> instance_of;
+  for (const Instance& inst : t.data.instances) instance_of[inst.doc_id] = &inst;
+  std::map<std::pair<int, std::string>, std::vector<results::EvalSample>> subsets;  // "" = all
+  for (const auto& s : samples) {
+    const Instance* inst = instance_of.count(s.doc_id) ? instance_of[s.doc_id] : nullptr;
+    if (!inst) continue;
+    subsets[{inst->turn, ""}].push_back(s);
+    subsets[{inst->turn, inst->doc.value("language", "")}].push_back(s);
+  }
+  for (const auto& [subset, members] : subsets) {
+    const std::string filter =
+        fmt::format("turn{}{}", subset.first + 1, subset.second.empty() ? "" : "/" + subset.second);
+    LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> part,
+                         AggregateSamples(members, t, filter, bootstrap_iters));
+    if (part.empty()) continue;
+    MetricResult overall{"overall", filter, 0, std::nullopt, part[0].n, true};
+    for (const MetricResult& m : part) overall.value += m.value / static_cast<double>(part.size());
+    part.push_back(overall);
+    metrics.insert(metrics.end(), part.begin(), part.end());
   }
   return metrics;
 }
@@ -256,10 +317,22 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
     return status;
   };
   bool stopped = false;
+  // Multi-turn tasks run turn by turn: turn k's prompts are made once every turn < k is stored.
+  std::vector<std::pair<PreparedTask*, int>> passes;
   for (PreparedTask& t : tasks) {
+    int turns = 1;
+    for (const Instance& inst : t.data.instances) turns = std::max(turns, inst.turn + 1);
+    for (int turn = 0; turn < turns; ++turn) passes.push_back({&t, turn});
+  }
+  for (auto [task, turn] : passes) {
+    PreparedTask& t = *task;
+    if (!t.spec->multi_turn.empty() && !cancelled()) {
+      Status chained = ChainTurn(model, store, result.run_id, t, turn);
+      if (!chained.ok()) return fail(chained.WithPrefix("task " + t.spec->task));
+    }
     std::vector<const Instance*> todo;
     for (const Instance& inst : t.data.instances) {
-      if (!t.done.count(inst.doc_id)) todo.push_back(&inst);
+      if (inst.turn == turn && !t.done.count(inst.doc_id)) todo.push_back(&inst);
     }
     for (size_t start = 0; start < todo.size() && !stopped; start += options.batch_size) {
       if (cancelled()) {

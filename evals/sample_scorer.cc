@@ -154,7 +154,8 @@ class GenerationScorer : public SampleScorer {
   std::vector<ExactMatch> metrics_;
 };
 
-// process_results: ifeval — the official strict and loose instruction-following verdicts.
+// process_results: ifeval — the official strict and loose instruction-following verdicts;
+// multi_if — the same with Multi-IF's gen_acc_strict (Follow::StrictUnstripped).
 class IfevalScorer : public SampleScorer {
  public:
   static StatusOr<std::unique_ptr<SampleScorer>> Make(const TaskSpec& task) {
@@ -162,6 +163,7 @@ class IfevalScorer : public SampleScorer {
       return Error(StatusCode::kInvalidArgument, "{}: process_results ifeval needs generate_until", task.file);
     }
     auto s = std::make_unique<IfevalScorer>();
+    s->unstripped_strict_ = task.process_results == "multi_if";
     static const char* kProduced[] = {"prompt_level_strict_acc", "inst_level_strict_acc",
                                       "prompt_level_loose_acc", "inst_level_loose_acc"};
     for (const MetricSpec& m : task.metrics) {
@@ -179,7 +181,9 @@ class IfevalScorer : public SampleScorer {
   StatusOr<SampleScores> Score(const Instance& inst, const ModelOutput& out) const override {
     if (!out.generation) return Error(StatusCode::kInternal, "doc {}: no generation", inst.doc_id);
     LFM_ASSIGN_OR_RETURN(ifeval::IfevalPrompt prompt, ifeval::IfevalPrompt::FromJson(inst.doc));
-    const ifeval::FollowResult strict = ifeval::Follow::Strict(prompt, *out.generation);
+    const ifeval::FollowResult strict = unstripped_strict_
+                                            ? ifeval::Follow::StrictUnstripped(prompt, *out.generation)
+                                            : ifeval::Follow::Strict(prompt, *out.generation);
     const ifeval::FollowResult loose = ifeval::Follow::Loose(prompt, *out.generation);
     const json produced = {
         {"prompt_level_strict_acc,none", strict.follow_all_instructions},
@@ -194,6 +198,9 @@ class IfevalScorer : public SampleScorer {
     if (!keys_.empty()) s.passed = Passed(s.scores[keys_[0].Key()]);
     return s;
   }
+
+ private:
+  bool unstripped_strict_ = false;
 };
 
 double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>(); }
@@ -202,8 +209,10 @@ double AsNumber(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 
 
 StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task) {
   if (!task.process_results.empty()) {
-    if (task.process_results == "ifeval") return IfevalScorer::Make(task);
-    return Error(StatusCode::kInvalidArgument, "{}: unknown process_results '{}' (ifeval)", task.file,
+    if (task.process_results == "ifeval" || task.process_results == "multi_if") {
+      return IfevalScorer::Make(task);
+    }
+    return Error(StatusCode::kInvalidArgument, "{}: unknown process_results '{}' (ifeval, multi_if)", task.file,
                  task.process_results);
   }
   switch (task.output_type) {

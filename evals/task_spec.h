@@ -110,6 +110,10 @@ struct TaskSpec {
   // A named document scorer that computes the metrics from the document and the response
   // (lm-eval's process_results), e.g. "ifeval"; "" = filters then per-filter metrics.
   std::string process_results;
+  // A named multi-turn expansion (ours), e.g. "multi_if": each test record becomes one document
+  // per turn (instances.h), and turn k's prompt is made from the stored replies to turns < k.
+  // "" = one single-turn document per record.
+  std::string multi_turn;
   std::string version;       // metadata.version, as written ("3.0")
   nlohmann::json config;     // the merged spec as JSON (results.json "configs")
 };
