@@ -2,7 +2,8 @@
 # Multi-IF end to end: `eval run --tasks multi_if --limit 2` on a tiny model made here — each
 # conversation's three turns generated in order, turn k's prompt holding the model's stored
 # replies to turns < k, every turn stored as a sample, per-turn and per-language metrics in the
-# table and results.json — then the same command again: nothing new generated, same numbers.
+# table and results.json — then the same command again: nothing new generated, same numbers;
+# then a run cut by Ctrl-C after its first stored turn and resumed: the same samples and numbers.
 #   evals/multi_if_cli_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
 bin=$(realpath "$1")
@@ -64,4 +65,36 @@ assert db.execute("select count(*) from eval_samples where task = 'multi_if'").f
 assert db.execute("select count(distinct run_id) from eval_samples").fetchone()[0] == 1
 PY
 cmp -s table.txt table2.txt || fail "tables differ: $(diff table.txt table2.txt)"
+
+# Ctrl-C once turn 1 is stored: the finished turns stay, the rerun generates only the rest
+# (turns 2-3 chained on the stored turn-1 replies) and reports what the uninterrupted run did.
+"$bin" eval run -m tiny.gguf --tasks multi_if --limit 2 --gen-kwargs max_gen_toks=8 \
+  --data-dir "$data" --db cut.db --output cut.json -t 1 -q > /dev/null 2> cut_log.txt &
+pid=$!
+python3 - <<'PY' || { kill $pid; fail "no sample stored within 60 s"; }
+import sqlite3, time
+for _ in range(1200):
+    try:
+        if sqlite3.connect("cut.db").execute("select count(*) from eval_samples").fetchone()[0]: break
+    except sqlite3.Error:
+        pass
+    time.sleep(0.05)
+else:
+    raise SystemExit(1)
+PY
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+[ "$rc" = 130 ] || fail "interrupted run exited $rc: $(cat cut_log.txt)"
+stored=$(python3 -c 'import sqlite3; print(sqlite3.connect("cut.db").execute("select count(*) from eval_samples").fetchone()[0])')
+[ "$stored" -ge 1 ] && [ "$stored" -lt 6 ] || fail "$stored samples kept after Ctrl-C"
+"$bin" eval run -m tiny.gguf --tasks multi_if --limit 2 --gen-kwargs max_gen_toks=8 \
+  --data-dir "$data" --db cut.db --output cut.json -t 1 > /dev/null 2> cut_log.txt \
+  || fail "resumed run: $(cat cut_log.txt)"
+grep -q "$((6 - stored)) samples scored, $stored resumed" cut_log.txt || fail "resume: $(cat cut_log.txt)"
+python3 - <<'PY' || fail "the interrupted-and-resumed run differs from the uninterrupted one"
+import json, sqlite3
+assert json.load(open("cut.json"))["results"] == json.load(open("results.json"))["results"]
+q = "select doc_id, prompt, response from eval_samples order by doc_id"
+assert sqlite3.connect("cut.db").execute(q).fetchall() == sqlite3.connect("results.db").execute(q).fetchall()
+PY
 echo "multi_if_cli_test: OK"
