@@ -9,6 +9,7 @@
 #include "evals/process_docs.h"
 #include "evals/python_random.h"
 #include "evals/sha256.h"
+#include "evals/scoring/ifeval/multi_if.h"
 
 namespace lfm::evals {
 namespace {
@@ -234,6 +235,27 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
       return Error(StatusCode::kInvalidArgument, "{}: {}-shot needs {} few-shot documents, the task has {}",
                    where, k, needed, fewshot_docs.size());
     }
+  }
+
+  if (!task.multi_turn.empty()) {  // "multi_if", the one expansion (task_spec.cc)
+    if (k > 0) return Error(StatusCode::kInvalidArgument, "{}: multi-turn tasks are 0-shot", where);
+    for (size_t i = 0; i < test_docs->size(); ++i) {
+      auto turns = ifeval::MultiIfTurnDocs((*test_docs)[i]);
+      if (!turns.ok()) return turns.status().WithPrefix(fmt::format("{} doc {}", where, i));
+      for (size_t t = 0; t < turns->size(); ++t) {
+        Instance inst;
+        inst.doc_id = static_cast<int64_t>(i) * kMaxTurns + static_cast<int64_t>(t);
+        inst.doc = std::move((*turns)[t]);
+        inst.turn = static_cast<int>(t);
+        inst.user_turns = inst.doc["user_turns"].get<std::vector<std::string>>();
+        for (size_t e = 0; e < t; ++e) inst.earlier_turns.push_back(inst.doc_id - static_cast<int64_t>(t - e));
+        LFM_ASSIGN_OR_RETURN(inst.target, task.doc_to_target.Render(inst.doc));
+        inst.generation =
+            MakeGeneration(WithGenKwargs(task.generation, options.gen_kwargs), "", options.fewshot_seed);
+        out.instances.push_back(std::move(inst));
+      }
+    }
+    return out;
   }
 
   // fewshot_config.match: the pool of each value of the field, in file order.

@@ -61,6 +61,12 @@ struct Instance {
   // loglikelihood_rolling / generate_until: one request.
   std::optional<RollingRequest> rolling;
   std::optional<GenerationRequest> generation;
+  // Multi-turn tasks (TaskSpec::multi_turn): the 0-based turn, the user messages of turns
+  // 0..turn, and the doc ids of turns 0..turn-1 whose stored replies make the conversation. The
+  // prompt (and generation->context) is empty until the runner fills it from those replies.
+  int turn = 0;
+  std::vector<std::string> user_turns;
+  std::vector<int64_t> earlier_turns;
   // Gold: the rendered doc_to_target, and for multiple_choice the index into `choices`.
   std::string target;
   std::optional<size_t> gold_index;
@@ -71,6 +77,9 @@ struct TaskInstances {
   int64_t original_docs = 0;  // test documents before --limit
   int num_fewshot = 0;        // effective
 };
+
+// Multi-turn tasks: record i's turn t is document i * kMaxTurns + t (--limit counts records).
+inline constexpr int64_t kMaxTurns = 3;
 
 // Builds every instance of `task` (all of them, in document order, even those a resumed run will
 // skip: the default sampler's draws depend on the order). Errors name the task and document.

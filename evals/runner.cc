@@ -112,6 +112,34 @@ results::EvalSample MakeSample(int64_t run_id, const std::string& task, const In
   return s;
 }
 
+// Multi-turn tasks: the prompts of `turn`'s pending documents, the model's chat template over
+// the conversation so far — each earlier user turn followed by the stored reply to it.
+Status ChainTurn(LanguageModel& model, results::ResultStore& store, int64_t run_id, PreparedTask& t,
+                 int turn) {
+  LFM_ASSIGN_OR_RETURN(std::vector<results::EvalSample> samples,
+                       store.GetEvalSamples(run_id, t.spec->task, 0, INT64_MAX));
+  std::map<int64_t, std::string> replies;
+  for (const auto& s : samples) replies[s.doc_id] = s.response;
+  for (Instance& inst : t.data.instances) {
+    if (inst.turn != turn || t.done.count(inst.doc_id)) continue;
+    std::vector<ChatMessage> messages;
+    for (size_t i = 0; i < inst.earlier_turns.size(); ++i) {
+      auto reply = replies.find(inst.earlier_turns[i]);
+      if (reply == replies.end()) {
+        return Error(StatusCode::kDataLoss, "doc {}: no stored reply to turn {} (doc {})",
+                     inst.doc_id, i + 1, inst.earlier_turns[i]);
+      }
+      messages.push_back({"user", inst.user_turns.at(i)});
+      messages.push_back({"assistant", reply->second});
+    }
+    messages.push_back({"user", inst.user_turns.at(inst.earlier_turns.size())});
+    LFM_ASSIGN_OR_RETURN(inst.prompt,
+                         model.ApplyChatTemplate(messages, /*add_generation_prompt=*/true));
+    inst.generation->context = inst.prompt;
+  }
+  return OkStatus();
+}
+
 // lm-eval's pooled_sample_stderr: the standard error of the pooled sample, from the members'.
 double PooledStderr(const std::vector<double>& stderrs, const std::vector<int64_t>& sizes) {
   double numerator = 0;
@@ -164,6 +192,33 @@ Status AggregateTask(results::ResultStore& store, int64_t run_id, const Prepared
     return metrics;
   };
   LFM_ASSIGN_OR_RETURN(r.metrics, summarize(nullptr));
+  if (!t.spec->multi_turn.empty()) {
+    // Each metric per turn (filter "turnK") and per turn and language ("turnK/Language"), with
+    // "overall", the mean of the metrics (Multi-IF's metrics_gen).
+    std::map<int64_t, const Instance*> instance_of;
+    for (const Instance& inst : t.data.instances) instance_of[inst.doc_id] = &inst;
+    std::map<std::pair<int, std::string>, std::vector<size_t>> subsets;  // language "" = all
+    for (size_t i = 0; i < samples.size(); ++i) {
+      const auto it = instance_of.find(samples[i].doc_id);
+      if (it == instance_of.end()) continue;
+      const std::string language = it->second->doc.value("language", "");
+      subsets[{it->second->turn, ""}].push_back(i);
+      if (!language.empty()) subsets[{it->second->turn, language}].push_back(i);
+    }
+    for (const auto& [subset, positions] : subsets) {
+      const std::string filter = fmt::format("turn{}{}", subset.first + 1,
+                                             subset.second.empty() ? "" : "/" + subset.second);
+      LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> part, summarize(&positions));
+      if (part.empty()) continue;
+      MetricResult overall{"overall", filter, 0, std::nullopt, part[0].n, true};
+      for (MetricResult& m : part) {
+        m.filter = filter;
+        overall.value += m.value / static_cast<double>(part.size());
+      }
+      part.push_back(overall);
+      r.metrics.insert(r.metrics.end(), part.begin(), part.end());
+    }
+  }
   for (const auto& [label, positions] : GroupByFields(t.spec->report_by, docs)) {
     LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> metrics, summarize(&positions));
     r.breakdown.emplace_back(label, std::move(metrics));
@@ -297,10 +352,22 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
     return status;
   };
   bool stopped = false;
+  // Multi-turn tasks run turn by turn: turn k's prompts are made once every turn < k is stored.
+  std::vector<std::pair<PreparedTask*, int>> passes;
   for (PreparedTask& t : tasks) {
+    int turns = 1;
+    for (const Instance& inst : t.data.instances) turns = std::max(turns, inst.turn + 1);
+    for (int turn = 0; turn < turns; ++turn) passes.push_back({&t, turn});
+  }
+  for (auto [task, turn] : passes) {
+    PreparedTask& t = *task;
+    if (!t.spec->multi_turn.empty() && !cancelled()) {
+      Status chained = ChainTurn(model, store, result.run_id, t, turn);
+      if (!chained.ok()) return fail(chained.WithPrefix("task " + t.spec->task));
+    }
     std::vector<const Instance*> todo;
     for (const Instance& inst : t.data.instances) {
-      if (!t.done.count(inst.doc_id)) todo.push_back(&inst);
+      if (inst.turn == turn && !t.done.count(inst.doc_id)) todo.push_back(&inst);
     }
     for (size_t start = 0; start < todo.size() && !stopped; start += options.batch_size) {
       if (cancelled()) {

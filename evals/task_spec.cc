@@ -324,7 +324,7 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
        "output_type", "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter",
        "fewshot_delimiter", "description", "num_fewshot", "fewshot_config", "generation_kwargs",
        "filter_list", "metric_list", "process_results", "report_by", "process_docs",
-       "display_samples", "repeats", "metadata"}));
+       "display_samples", "multi_turn", "repeats", "metadata"}));
   TaskSpec t;
   t.file = file;
   t.config = obj;
@@ -389,6 +389,11 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_ASSIGN_OR_RETURN(t.filters, ParseFilters(f));
   LFM_ASSIGN_OR_RETURN(t.metrics, ParseMetrics(f));
   LFM_ASSIGN_OR_RETURN(t.process_results, f.String("process_results", ""));
+  LFM_ASSIGN_OR_RETURN(t.multi_turn, f.String("multi_turn", ""));
+  if (!t.multi_turn.empty() && t.multi_turn != "multi_if") return f.Wrong("multi_turn", "multi_if");
+  if (!t.multi_turn.empty() && t.output_type != OutputType::kGenerateUntil) {
+    return f.Wrong("multi_turn", "used with output_type generate_until");
+  }
   LFM_ASSIGN_OR_RETURN(t.report_by, f.StringList("report_by"));
   LFM_ASSIGN_OR_RETURN(t.display_samples, f.Bool("display_samples", true));
   if (f.Has("process_docs")) {

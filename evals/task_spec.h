@@ -122,6 +122,10 @@ struct TaskSpec {
   // false: the task's text (prompts, responses) is never stored or shown (GPQA's authors ask
   // that its questions stay out of logs and web pages); scores and verdicts still are.
   bool display_samples = true;
+  // A named multi-turn expansion (ours), e.g. "multi_if": each test record becomes one document
+  // per turn (instances.h), and turn k's prompt is made from the stored replies to turns < k.
+  // "" = one single-turn document per record.
+  std::string multi_turn;
   std::string version;       // metadata.version, as written ("3.0")
   nlohmann::json config;     // the merged spec as JSON (results.json "configs")
 };

@@ -13,9 +13,14 @@ using nlohmann::json;
 
 // ---- ifeval: the official strict and loose instruction-following verdicts ------------------
 
-StatusOr<DocScore> ScoreIfeval(const json& doc, const std::string&, const std::string& response) {
+// `unstripped_strict`: Multi-IF's gen_acc_strict (Follow::StrictUnstripped: an all-whitespace
+// reply is still checked; only an empty one fails everything).
+StatusOr<DocScore> ScoreInstructions(const json& doc, const std::string& response,
+                                     bool unstripped_strict) {
   LFM_ASSIGN_OR_RETURN(ifeval::IfevalPrompt prompt, ifeval::IfevalPrompt::FromJson(doc));
-  const ifeval::FollowResult strict = ifeval::Follow::Strict(prompt, response);
+  const ifeval::FollowResult strict = unstripped_strict
+                                          ? ifeval::Follow::StrictUnstripped(prompt, response)
+                                          : ifeval::Follow::Strict(prompt, response);
   const ifeval::FollowResult loose = ifeval::Follow::Loose(prompt, response);
   auto to_json = [](const ifeval::FollowResult& r) {
     return json{{"follow_instruction_list", r.follow_instruction_list},
@@ -30,6 +35,14 @@ StatusOr<DocScore> ScoreIfeval(const json& doc, const std::string&, const std::s
   s.extracted = {{"strict", strict.follow_instruction_list},
                  {"loose", loose.follow_instruction_list}};
   return s;
+}
+
+StatusOr<DocScore> ScoreIfeval(const json& doc, const std::string&, const std::string& response) {
+  return ScoreInstructions(doc, response, false);
+}
+
+StatusOr<DocScore> ScoreMultiIfTurn(const json& doc, const std::string&, const std::string& response) {
+  return ScoreInstructions(doc, response, true);
 }
 
 // ---- the MATH family: one extraction rule each, reported as "default" ----------------------
@@ -83,6 +96,10 @@ const std::vector<ProcessResults>& ProcessResultsRegistry() {
        {"prompt_level_strict_acc", "inst_level_strict_acc", "prompt_level_loose_acc",
         "inst_level_loose_acc"},
        ScoreIfeval},
+      {"multi_if",
+       {"prompt_level_strict_acc", "inst_level_strict_acc", "prompt_level_loose_acc",
+        "inst_level_loose_acc"},
+       ScoreMultiIfTurn},
       {"hendrycks_math", {"exact_match"}, ScoreHendrycksMath},
       {"minerva_math", {"exact_match"}, ScoreMinervaMath},
       {"math_boxed", {"exact_match"}, ScoreMathBoxed},

@@ -87,6 +87,37 @@ StatusOr<std::vector<MultiIfConversation>> ParseMultiIfCsv(const std::string& te
   return out;
 }
 
+StatusOr<std::vector<json>> MultiIfTurnDocs(const json& record) {
+  auto field = [&](const std::string& name) -> std::string {
+    return record.contains(name) && record[name].is_string() ? record[name].get<std::string>() : "";
+  };
+  std::vector<json> docs;
+  json user_turns = json::array();
+  for (int k = 1; k <= 3; ++k) {
+    const std::string prefix = "turn_" + std::to_string(k) + "_";
+    auto turn = ParseTurn(field(prefix + "prompt"), field(prefix + "instruction_id_list"),
+                          field(prefix + "kwargs"));
+    if (!turn.ok())
+      return turn.status().WithPrefix(fmt::format("Multi-IF {} turn {}", field("key"), k));
+    if (!*turn) break;
+    user_turns.push_back((*turn)->user);
+    json doc = {{"key", field("key")},
+                {"language", field("language")},
+                {"turn", k},
+                {"user_turns", user_turns},
+                {"instruction_id_list", json::parse(field(prefix + "instruction_id_list"))},
+                {"kwargs", json::array()}};
+    for (const json& entry : json::parse(field(prefix + "kwargs"))) {
+      doc["kwargs"].push_back(json::parse(entry.get<std::string>()));
+    }
+    docs.push_back(std::move(doc));
+  }
+  if (docs.empty()) {
+    return Error(StatusCode::kInvalidArgument, "Multi-IF {}: no turn_1_prompt", field("key"));
+  }
+  return docs;
+}
+
 std::vector<ChatMessage> MultiIfMessages(const MultiIfConversation& conversation, size_t turn,
                                          const std::vector<std::string>& replies) {
   std::vector<ChatMessage> messages;

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "evals/language_model.h"
 #include "evals/scoring/ifeval/ifeval.h"
@@ -38,6 +40,12 @@ struct MultiIfConversation {
 
 // Parses the official CSV text. Errors name the line and column.
 StatusOr<std::vector<MultiIfConversation>> ParseMultiIfCsv(const std::string& text);
+
+// One CSV record (column name -> text, as DocumentCache reads the CSV) as one document per turn
+// metrics_gen scores, in turn order: {"key", "language", "turn" (1-based), "user_turns" (the
+// user messages of turns 1..k), "instruction_id_list" and "kwargs" (turn k's cumulative checks,
+// kwargs decoded, the shape IfevalPrompt::FromJson reads)}. Errors name the key and turn.
+StatusOr<std::vector<nlohmann::json>> MultiIfTurnDocs(const nlohmann::json& record);
 
 // The messages sent for turn `turn` (0-based): each earlier user turn followed by the model's
 // reply to it (`replies[i]` for turn i), then this turn's user message.
