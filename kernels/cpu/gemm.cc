@@ -11,6 +11,10 @@ const char* GemmIsa(DType type) { return HasSimdGemm(type) ? "avx2" : "scalar"; 
 
 void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
+  if (HasSimdGemm(w.type) && n_tokens >= internal::kPanelMinTokens &&
+      internal::GemmPanelAvx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride)) {
+    return;
+  }
   if (HasSimdGemm(w.type) &&
       internal::GemmRowsAvx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride)) {
     return;

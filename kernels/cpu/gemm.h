@@ -29,6 +29,14 @@ namespace internal {
 bool GemmRowsAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride);
 bool Avx2Supports(DType type);
+
+// Prefill kernels for Q4_0 / Q8_0 weights (gemm_panel_avx2.cc): 8-row panels repacked into
+// L1/L2 and reused by every tile of up to kPanelTokens tokens. Worth it from kPanelMinTokens
+// tokens on; returns false for other types. Same contract as GemmRowsAvx2.
+constexpr int kPanelTokens = 6;
+constexpr int64_t kPanelMinTokens = 4;
+bool GemmPanelAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride);
 }  // namespace internal
 
 }  // namespace lfm::kernels::cpu
