@@ -7,6 +7,7 @@
 
 #include "base/cli.h"
 #include "benchmarks/perf_runner.h"
+#include "benchmarks/roofline.h"
 
 namespace lfm::bench {
 namespace {
@@ -64,6 +65,7 @@ void RunPerfCommand(const PerfArgs& args) {
     fmt::print("{}", ValueOrExit(PerfJsonLines(*store, run_id)));
   } else {
     fmt::print("\n{}\nrun {} stored in {}\n", ValueOrExit(PerfTable(*store, run_id)), run_id, args.db);
+    fmt::print("{}", ValueOrExit(RooflineReport(*store, run_id, args.model)));
   }
 }
 

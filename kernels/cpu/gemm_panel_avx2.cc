@@ -59,6 +59,10 @@ void PackPanel(const uint8_t* rows, int64_t row_bytes, int nr, int64_t nb, uint8
     auto* q = reinterpret_cast<__m256i*>(p + 32);
     __m128i lanes[kPanelRows];
     __m256i g[4];
+    // The rows are separate streams the hardware prefetcher follows poorly: ask for 8 blocks
+    // ahead (beyond a row's end this touches the next row, which is harmless).
+    for (int r = 0; r < kPanelRows; ++r)
+      _mm_prefetch(reinterpret_cast<const char*>(&w[r][b + 8]), _MM_HINT_T0);
     for (int r = 0; r < kPanelRows; ++r) lanes[r] = Load128(w[r][b].qs);
     Transpose8x4(lanes, g);
     if constexpr (kQ4) {
@@ -86,40 +90,10 @@ inline __m256i Broadcast32(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// Per token and block of the activations: the scale as a float and, for Q4_0 weights, 8 times
-// the sum of the quants (the -8 offset's share). Indexed [t * nb + b].
-struct ActMeta {
-  std::vector<float> d;
-  std::vector<int32_t> sum8;
-};
-
-void ComputeActMeta(const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, int64_t nb,
-                    bool q4, ActMeta& m) {
-  m.d.resize(n_tokens * nb);
-  m.sum8.resize(q4 ? n_tokens * nb : 0);
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    const auto* a = reinterpret_cast<const BlockQ8_0*>(acts + t * act_row_bytes);
-    for (int64_t b = 0; b < nb; ++b) {
-      m.d[t * nb + b] = _cvtsh_ss(a[b].d);
-      if (q4) {
-        const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[b].qs));
-        // sum of 32 signed bytes: maddubs with 1s (pairs), then madd with 1s (quads).
-        const __m256i s =
-            _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), y), _mm256_set1_epi16(1));
-        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(1, 0, 3, 2)));
-        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(2, 3, 0, 1)));
-        m.sum8[t * nb + b] = 8 * _mm_cvtsi128_si32(h);
-      }
-    }
-  }
-}
-
 // One panel x NT tokens: out[t * out_stride + r] for r < nr.
 template <int NT, bool kQ4>
 void PanelTile(const uint8_t* panel, int64_t nb, const uint8_t* acts, int64_t act_row_bytes,
-               const float* act_d, const int32_t* act_sum8, int64_t meta_stride, int nr, float* out,
-               int64_t out_stride) {
+               const Q8SumsView& sums, int nr, float* out, int64_t out_stride) {
   const __m256i ones16 = _mm256_set1_epi16(1);
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
@@ -151,10 +125,10 @@ void PanelTile(const uint8_t* panel, int64_t nb, const uint8_t* acts, int64_t ac
     for (int t = 0; t < NT; ++t) {
       __m256i s = sum[t];
       if constexpr (kQ4) {
-        s = _mm256_sub_epi32(_mm256_madd_epi16(s, ones16),
-                             _mm256_set1_epi32(act_sum8[t * meta_stride + b]));
+        s = _mm256_add_epi32(_mm256_madd_epi16(s, ones16),
+                             _mm256_set1_epi32(-8 * sums.sum[b * sums.stride + t]));
       }
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(act_d[t * meta_stride + b]));
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(sums.d[b * sums.stride + t]));
       acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[t]);
     }
   }
@@ -169,8 +143,8 @@ void PanelTile(const uint8_t* panel, int64_t nb, const uint8_t* acts, int64_t ac
   }
 }
 
-using PanelKernel = void (*)(const uint8_t*, int64_t, const uint8_t*, int64_t, const float*,
-                             const int32_t*, int64_t, int, float*, int64_t);
+using PanelKernel = void (*)(const uint8_t*, int64_t, const uint8_t*, int64_t, const Q8SumsView&,
+                             int, float*, int64_t);
 
 template <bool kQ4>
 PanelKernel PanelKernelFor(int nt) {
@@ -193,14 +167,13 @@ PanelKernel PanelKernelFor(int nt) {
 
 template <bool kQ4>
 void GemmPanel(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
-               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
+               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+               const Q8SumsView& sums) {
   const int64_t nb = w.cols / kQK, row_bytes = RowBytes(w.type, w.cols);
-  thread_local ActMeta meta;
   struct alignas(32) Chunk {
     uint8_t bytes[32];
   };
   thread_local std::vector<Chunk> panel_storage;
-  ComputeActMeta(acts, act_row_bytes, n_tokens, nb, kQ4, meta);
   panel_storage.resize(nb * kPanelBlockBytes / sizeof(Chunk));
   auto* panel = reinterpret_cast<uint8_t*>(panel_storage.data());
   const auto* base = static_cast<const uint8_t*>(w.data);
@@ -210,22 +183,41 @@ void GemmPanel(const WeightView& w, int64_t row_begin, int64_t row_end, const ui
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokens) {
       const int nt = static_cast<int>(std::min<int64_t>(kPanelTokens, n_tokens - t0));
       PanelKernelFor<kQ4>(nt)(panel, nb, acts + t0 * act_row_bytes, act_row_bytes,
-                              meta.d.data() + t0 * nb, kQ4 ? meta.sum8.data() + t0 * nb : nullptr,
-                              nb, nr, y + t0 * y_stride + r0, y_stride);
+                              Q8SumsView{sums.d + t0, sums.sum + t0, sums.stride}, nr,
+                              y + t0 * y_stride + r0, y_stride);
     }
   }
 }
 
 }  // namespace
 
+void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
+                       int64_t nb, Q8Sums& out) {
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  for (int64_t t = t_begin; t < t_end; ++t) {
+    const auto* a = reinterpret_cast<const BlockQ8_0*>(acts + t * act_row_bytes);
+    for (int64_t b = 0; b < nb; ++b) {
+      out.d[b * out.n_tokens + t] = _cvtsh_ss(a[b].d);
+      // Sum of 32 signed bytes: pairs (maddubs with 1s), then quads (madd with 1s), then lanes.
+      const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[b].qs));
+      const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, y), ones16);
+      __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+      h = _mm_add_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(1, 0, 3, 2)));
+      h = _mm_add_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(2, 3, 0, 1)));
+      out.sum[b * out.n_tokens + t] = _mm_cvtsi128_si32(h);
+    }
+  }
+}
+
 bool GemmPanelAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
-                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
+                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+                   const Q8SumsView& sums) {
   switch (w.type) {
     case DType::kQ4_0:
-      GemmPanel<true>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride);
+      GemmPanel<true>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
       return true;
     case DType::kQ8_0:
-      GemmPanel<false>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride);
+      GemmPanel<false>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
       return true;
     default:
       return false;

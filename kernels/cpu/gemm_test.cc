@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/quant/blocks.h"
 #include "kernels/quant/fp16.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/quant/vec_dot.h"
@@ -64,10 +66,32 @@ TEST(GemmTest, MatchesReferenceDotProducts) {
   }
 }
 
-// Fills y [tokens, stride] with GemmPanelAvx2 over rows [first, rows) and checks every output
+using PanelFn = bool (*)(const WeightView&, int64_t, int64_t, const uint8_t*, int64_t, int64_t,
+                         float*, int64_t, const Q8SumsView&);
+
+// The Q4_0 / Q8_0 kernels that take Q8Sums and this CPU can run: name, entry point, and the
+// token counts it handles (the decode kernel takes fewer than kPanelMinTokens).
+struct SumsKernel {
+  const char* name;
+  PanelFn fn;
+  int64_t min_tokens, max_tokens;
+};
+std::vector<SumsKernel> SumsKernels() {
+  std::vector<SumsKernel> kernels;
+  const CpuFeatures& f = DetectCpuFeatures();
+  if (f.avx2) kernels.push_back({"avx2 panel", internal::GemmPanelAvx2, 1, 1 << 20});
+  if (f.avx512_vnni) {
+    kernels.push_back({"avx512_vnni panel", internal::GemmPanelAvx512Vnni, 1, 1 << 20});
+    kernels.push_back({"avx512_vnni decode", internal::GemmFewTokensAvx512Vnni, 1,
+                       internal::kPanelMinTokens - 1});
+  }
+  return kernels;
+}
+
+// Fills y [tokens, stride] with `kernel` over rows [first, rows) and checks every output
 // against the scalar reference dot product, and that nothing outside the range was written.
-void CheckPanel(DType type, const std::vector<uint8_t>& w, int64_t rows, int64_t cols,
-                const std::vector<float>& x, int64_t tokens, int64_t first) {
+void CheckPanel(PanelFn panel_fn, DType type, const std::vector<uint8_t>& w, int64_t rows,
+                int64_t cols, const std::vector<float>& x, int64_t tokens, int64_t first) {
   const WeightView view{w.data(), type, rows, cols};
   const int64_t act_bytes = RowBytes(DType::kQ8_0, cols);
   std::vector<uint8_t> acts(tokens * act_bytes);
@@ -75,8 +99,12 @@ void CheckPanel(DType type, const std::vector<uint8_t>& w, int64_t rows, int64_t
     QuantizeActivations(DType::kQ8_0, &x[t * cols], &acts[t * act_bytes], cols);
   const int64_t stride = rows + 5;
   std::vector<float> y(tokens * stride, -7.0f);
+  Q8Sums sums;
+  ResizeQ8Sums(tokens, cols / kQK, sums);
+  ComputeQ8Sums(acts.data(), act_bytes, 0, tokens, cols / kQK, sums);
+  const Q8SumsView sums_view = sums.View(0);
   ASSERT_TRUE(
-      internal::GemmPanelAvx2(view, first, rows, acts.data(), act_bytes, tokens, y.data(), stride));
+      panel_fn(view, first, rows, acts.data(), act_bytes, tokens, y.data(), stride, sums_view));
   for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t r = 0; r < stride; ++r) {
       const float got = y[t * stride + r];
@@ -93,26 +121,30 @@ void CheckPanel(DType type, const std::vector<uint8_t>& w, int64_t rows, int64_t
   }
 }
 
-// The prefill panel kernels (8-row panels x 6-token tiles): every token tail 1..6 around one
-// and two tiles, row counts below, at and around the 8-row panel with ranges starting mid-panel,
-// one block and many blocks per row.
-TEST(GemmTest, PanelKernelsMatchReferenceDotProducts) {
-  if (!DetectCpuFeatures().avx2)
-    GTEST_SKIP() << "no AVX2 on this CPU: the panel kernels are not used";
+// The Q8Sums kernels (8-row panels x 6-token tiles, 16-row panels x 8-token tiles, 4-row
+// decode tiles): every token tail around one and two tiles, row counts below, at and around
+// each tile height with ranges starting mid-panel, one block and many blocks per row.
+TEST(GemmTest, SumsKernelsMatchReferenceDotProducts) {
+  if (SumsKernels().empty()) GTEST_SKIP() << "no AVX2 on this CPU: these kernels are not used";
   std::mt19937 rng(12);
   std::normal_distribution<float> normal(0, 1);
-  struct PanelShape {
+  struct Shape3 {
     int64_t rows, cols, first;
   };
-  const PanelShape shapes[] = {{1, 32, 0},   {7, 64, 0},   {8, 96, 0},   {9, 256, 0},
-                               {23, 256, 3}, {70, 512, 5}, {16, 2048, 8}};
-  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
-    for (const PanelShape& s : shapes) {
-      const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
-      for (int64_t tokens : {1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 40}) {
-        std::vector<float> x(tokens * s.cols);
-        for (float& v : x) v = normal(rng);
-        CheckPanel(type, w, s.rows, s.cols, x, tokens, s.first);
+  const Shape3 shapes[] = {{1, 32, 0},   {3, 64, 0},   {5, 64, 1},   {7, 64, 0},
+                           {8, 96, 0},   {9, 256, 0},  {16, 64, 0},  {17, 96, 1},
+                           {23, 256, 3}, {70, 512, 5}, {40, 2048, 8}};
+  for (const SumsKernel& k : SumsKernels()) {
+    SCOPED_TRACE(k.name);
+    for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+      for (const Shape3& s : shapes) {
+        const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
+        for (int64_t tokens : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 16, 17, 40}) {
+          if (tokens < k.min_tokens || tokens > k.max_tokens) continue;
+          std::vector<float> x(tokens * s.cols);
+          for (float& v : x) v = normal(rng);
+          CheckPanel(k.fn, type, w, s.rows, s.cols, x, tokens, s.first);
+        }
       }
     }
   }
@@ -120,29 +152,33 @@ TEST(GemmTest, PanelKernelsMatchReferenceDotProducts) {
 
 // Extreme quants: every Q4_0 nibble 15 (value 7) or 0 (value -8), every Q8_0 quant -127 or
 // 127, against activations that quantize to all +127 or all -127: the largest integer sums the
-// panel kernels accumulate (Q4_0's int16 block sums reach 16 * 15 * 127 = 30480 per lane).
-TEST(GemmTest, PanelKernelsExactAtExtremeQuants) {
-  if (!DetectCpuFeatures().avx2)
-    GTEST_SKIP() << "no AVX2 on this CPU: the panel kernels are not used";
-  const int64_t rows = 9, cols = 256, tokens = 7;
-  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
-    for (int sign : {1, -1}) {
-      // Blocks written directly (any bit pattern is a valid block): scale 1, quants all at
-      // one extreme, even rows the largest value, odd rows the smallest.
-      const DTypeInfo info = Info(type);
-      std::vector<uint8_t> w(rows * RowBytes(type, cols));
-      for (size_t off = 0; off < w.size(); off += info.block_bytes) {
-        const int64_t r = static_cast<int64_t>(off) / RowBytes(type, cols);
-        const uint16_t one = Fp32ToFp16(1.0f);
-        std::memcpy(&w[off], &one, 2);
-        const uint8_t q =
-            type == DType::kQ4_0 ? (r % 2 == 0 ? 0xFF : 0x00) : (r % 2 == 0 ? 0x7F : 0x81);
-        std::memset(&w[off + 2], q, info.block_bytes - 2);
+// kernels accumulate (the AVX2 panel's Q4_0 int16 block sums reach 16 * 15 * 127 = 30480).
+TEST(GemmTest, SumsKernelsExactAtExtremeQuants) {
+  if (SumsKernels().empty()) GTEST_SKIP() << "no AVX2 on this CPU: these kernels are not used";
+  const int64_t rows = 9, cols = 256;
+  for (const SumsKernel& k : SumsKernels()) {
+    SCOPED_TRACE(k.name);
+    const int64_t tokens = std::min<int64_t>(7, k.max_tokens);
+    for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+      for (int sign : {1, -1}) {
+        // Blocks written directly (any bit pattern is a valid block): scale 1, quants all at
+        // one extreme, even rows the largest value, odd rows the smallest.
+        const DTypeInfo info = Info(type);
+        std::vector<uint8_t> w(rows * RowBytes(type, cols));
+        for (size_t off = 0; off < w.size(); off += info.block_bytes) {
+          const int64_t r = static_cast<int64_t>(off) / RowBytes(type, cols);
+          const uint16_t one = Fp32ToFp16(1.0f);
+          std::memcpy(&w[off], &one, 2);
+          const uint8_t q =
+              type == DType::kQ4_0 ? (r % 2 == 0 ? 0xFF : 0x00) : (r % 2 == 0 ? 0x7F : 0x81);
+          std::memset(&w[off + 2], q, info.block_bytes - 2);
+        }
+        std::vector<float> x(tokens * cols);
+        for (int64_t i = 0; i < tokens * cols; ++i) {
+          x[i] = sign * (1.0f + static_cast<float>(i % 3) * 1e-7f);
+        }
+        CheckPanel(k.fn, type, w, rows, cols, x, tokens, 0);
       }
-      std::vector<float> x(tokens * cols);
-      for (int64_t i = 0; i < tokens * cols; ++i)
-        x[i] = sign * (1.0f + static_cast<float>(i % 3) * 1e-7f);
-      CheckPanel(type, w, rows, cols, x, tokens, 0);
     }
   }
 }
