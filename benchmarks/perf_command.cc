@@ -8,6 +8,7 @@
 #include "base/cli.h"
 #include "benchmarks/perf_output.h"
 #include "benchmarks/perf_runner.h"
+#include "benchmarks/roofline.h"
 
 namespace lfm::bench {
 namespace {
@@ -68,6 +69,7 @@ void RunPerfCommand(const PerfArgs& args) {
   const std::string text = ValueOrExit(FormatPerfRun(*store, run_id, format));
   if (format == PerfFormat::kMarkdown) {
     fmt::print("\n{}\nrun {} stored in {}\n", text, run_id, args.db);
+    fmt::print("{}", ValueOrExit(RooflineReport(*store, run_id, args.model)));
   } else {
     fmt::print("{}", text);
   }

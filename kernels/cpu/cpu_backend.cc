@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/gemm.h"
 #include "kernels/moe_routing.h"
+#include "kernels/quant/blocks.h"
 #include "kernels/quant/vec_dot.h"
 
 namespace lfm::kernels {
@@ -36,9 +37,12 @@ class CpuBackend : public Backend {
 
   void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
     Quantize(w.type, x, n_tokens, w.cols, acts_);
+    const bool has_sums = ComputeSums(w.type, acts_, n_tokens, w.cols, acts_sums_);
+    const cpu::Q8SumsView sums = acts_sums_.View(0);
     RunTasks(CeilDiv(w.rows, kTaskRows), [&](int64_t task) {
       const int64_t r0 = task * kTaskRows, r1 = std::min(w.rows, r0 + kTaskRows);
-      cpu::GemmRows(w, r0, r1, acts_.data.data(), acts_.row_bytes, n_tokens, y, w.rows);
+      cpu::GemmRows(w, r0, r1, acts_.data.data(), acts_.row_bytes, n_tokens, y, w.rows,
+                    has_sums ? &sums : nullptr);
     });
   }
 
@@ -60,6 +64,8 @@ class CpuBackend : public Backend {
       std::copy(src, src + acts_.row_bytes, gathered_.row(i));
     }
 
+    const bool has_gathered_sums = ComputeSums(w.gate.type, gathered_, n_pairs, D, gathered_sums_);
+
     // Phase 1: fused gate + up + SiLU into hidden_ [n_pairs, F], by (expert, row range).
     hidden_.resize(n_pairs * F);
     gate_.resize(n_pairs * F);
@@ -69,25 +75,29 @@ class CpuBackend : public Backend {
       const int64_t r0 = task % up_tasks * kTaskRows, r1 = std::min(F, r0 + kTaskRows);
       const int64_t first = g.begin[e], n = g.size(e);
       const uint8_t* a = gathered_.row(first);
-      float* g = gate_.data() + first * F;
+      float* gate = gate_.data() + first * F;
       float* h = hidden_.data() + first * F;
-      cpu::GemmRows(w.Gate(e), r0, r1, a, gathered_.row_bytes, n, g, F);
-      cpu::GemmRows(w.Up(e), r0, r1, a, gathered_.row_bytes, n, h, F);
+      const cpu::Q8SumsView sums = gathered_sums_.View(first);
+      const cpu::Q8SumsView* s = has_gathered_sums ? &sums : nullptr;
+      cpu::GemmRows(w.Gate(e), r0, r1, a, gathered_.row_bytes, n, gate, F, s);
+      cpu::GemmRows(w.Up(e), r0, r1, a, gathered_.row_bytes, n, h, F, s);
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t c = r0; c < r1; ++c) h[i * F + c] = Silu(g[i * F + c]) * h[i * F + c];
+        for (int64_t c = r0; c < r1; ++c) h[i * F + c] = Silu(gate[i * F + c]) * h[i * F + c];
       }
     });
 
     // Phase 2: down projection of every pair into pair_out_ [n_pairs, D] (expert order).
     Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
+    const bool has_hidden_sums = ComputeSums(w.down.type, hidden_acts_, n_pairs, F, hidden_sums_);
     pair_out_.resize(n_pairs * D);
     const int64_t down_tasks = CeilDiv(D, kTaskRows);
     RunTasks(static_cast<int64_t>(g.active.size()) * down_tasks, [&](int64_t task) {
       const int e = g.active[task / down_tasks];
       const int64_t r0 = task % down_tasks * kTaskRows, r1 = std::min(D, r0 + kTaskRows);
       const int64_t first = g.begin[e], n = g.size(e);
+      const cpu::Q8SumsView sums = hidden_sums_.View(first);
       cpu::GemmRows(w.Down(e), r0, r1, hidden_acts_.row(first), hidden_acts_.row_bytes, n,
-                    pair_out_.data() + first * D, D);
+                    pair_out_.data() + first * D, D, has_hidden_sums ? &sums : nullptr);
     });
 
     SumExpertOutputs(r, g, pair_out_.data(), D, out);
@@ -99,7 +109,32 @@ class CpuBackend : public Backend {
     out.type = VecDotType(weight_type);
     out.row_bytes = RowBytes(out.type, cols);
     out.data.resize(n * out.row_bytes);
-    RunTasks(n, [&](int64_t i) { QuantizeActivations(out.type, x + i * cols, out.row(i), cols); });
+    auto row = [&](int64_t i) { QuantizeActivations(out.type, x + i * cols, out.row(i), cols); };
+    if (n < 4) {  // decode: not worth waking the pool
+      for (int64_t i = 0; i < n; ++i) row(i);
+    } else {
+      RunTasks(n, row);
+    }
+  }
+
+  // Fills `sums` for the n rows of `acts` and returns true when the kernels for `weight_type`
+  // and n tokens use them (cpu::UsesQ8Sums); once per activation matrix, shared by every expert and
+  // task.
+  bool ComputeSums(DType weight_type, const QuantizedRows& acts, int64_t n, int64_t cols,
+                   cpu::Q8Sums& sums) {
+    if (!cpu::UsesQ8Sums(weight_type, n)) return false;
+    const int64_t nb = cols / kQK, chunk = 64;
+    cpu::ResizeQ8Sums(n, nb, sums);
+    auto range = [&](int64_t task) {
+      cpu::ComputeQ8Sums(acts.data.data(), acts.row_bytes, task * chunk,
+                         std::min(n, (task + 1) * chunk), nb, sums);
+    };
+    if (n <= chunk) {  // decode and short prompts: not worth waking the pool
+      range(0);
+    } else {
+      RunTasks(CeilDiv(n, chunk), range);
+    }
+    return true;
   }
 
   template <typename Fn>
@@ -113,6 +148,7 @@ class CpuBackend : public Backend {
 
   ThreadPool* pool_;
   QuantizedRows acts_, gathered_, hidden_acts_;
+  cpu::Q8Sums acts_sums_, gathered_sums_, hidden_sums_;
   std::vector<float> gate_, hidden_, pair_out_;
   ExpertGroups groups_;
 };

@@ -1,6 +1,8 @@
 #include "kernels/cpu/gemm.h"
 
+#include "base/check.h"
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/quant/blocks.h"
 #include "kernels/quant/vec_dot.h"
 
 namespace lfm::kernels::cpu {
@@ -9,8 +11,50 @@ bool HasSimdGemm(DType type) { return DetectCpuFeatures().avx2 && internal::Avx2
 
 const char* GemmIsa(DType type) { return HasSimdGemm(type) ? "avx2" : "scalar"; }
 
+bool UsesQ8Sums(DType type, int64_t n_tokens) {
+  const CpuFeatures& f = DetectCpuFeatures();
+  return f.avx2 && (type == DType::kQ4_0 || type == DType::kQ8_0) &&
+         (n_tokens >= internal::kPanelMinTokens || f.avx512_vnni);
+}
+
+void ResizeQ8Sums(int64_t n_tokens, int64_t nb, Q8Sums& out) {
+  out.n_tokens = n_tokens;
+  out.d.resize(n_tokens * nb);
+  out.sum.resize(n_tokens * nb);
+}
+
+void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
+                   int64_t nb, Q8Sums& out) {
+  LFM_CHECK(DetectCpuFeatures().avx2, "ComputeQ8Sums needs AVX2");
+  internal::ComputeQ8SumsAvx2(acts, act_row_bytes, t_begin, t_end, nb, out);
+}
+
 void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
-              int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride) {
+              int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+              const Q8SumsView* sums) {
+  if (UsesQ8Sums(w.type, n_tokens)) {
+    thread_local Q8Sums own;
+    Q8SumsView view;
+    if (sums != nullptr) {
+      view = *sums;
+    } else {
+      const int64_t nb = w.cols / kQK;
+      ResizeQ8Sums(n_tokens, nb, own);
+      ComputeQ8Sums(acts, act_row_bytes, 0, n_tokens, nb, own);
+      view = own.View(0);
+    }
+    if (n_tokens < internal::kPanelMinTokens) {  // only with AVX-512 VNNI (UsesQ8Sums)
+      internal::GemmFewTokensAvx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
+                                        y_stride, view);
+    } else if (DetectCpuFeatures().avx512_vnni) {
+      internal::GemmPanelAvx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
+                                    y_stride, view);
+    } else {
+      internal::GemmPanelAvx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride,
+                              view);
+    }
+    return;
+  }
   if (HasSimdGemm(w.type) &&
       internal::GemmRowsAvx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride)) {
     return;

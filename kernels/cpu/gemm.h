@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/ops.h"
 
@@ -14,8 +15,38 @@ namespace lfm::kernels::cpu {
 // act[t] = acts + t * act_row_bytes holds token t's activations already converted to
 // VecDotType(w.type) (QuantizeActivations). Chooses the AVX2 kernels when the CPU has them,
 // else the scalar reference dot products. Thread-safe; callers split rows across threads.
+//
+// The prefill kernels also need, per block and token, the activation scale as a float and the
+// sum of the quants (Q8Sums). `sums`, when given, holds them for exactly these activations;
+// else GemmRows computes them itself. Computing them once per activation matrix
+// (ComputeQ8Sums) saves that work in every call that shares the matrix.
+struct Q8SumsView {
+  const float* d = nullptr;      // [b * stride + t]
+  const int32_t* sum = nullptr;  // [b * stride + t]
+  int64_t stride = 0;
+};
 void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
-              int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride);
+              int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+              const Q8SumsView* sums = nullptr);
+
+// Scale and quant sum of every 32-element block of Q8_0 activation rows [n_tokens, nb blocks],
+// stored block-major so that the tokens of one block are contiguous.
+struct Q8Sums {
+  std::vector<float> d;      // [nb, n_tokens]
+  std::vector<int32_t> sum;  // [nb, n_tokens]
+  int64_t n_tokens = 0;
+  // The view of tokens [first, ...).
+  Q8SumsView View(int64_t first) const { return {d.data() + first, sum.data() + first, n_tokens}; }
+};
+
+// Sizes `out` for n_tokens x nb, then fills tokens [t_begin, t_end): callers may split the
+// tokens across threads after one sizing call with t_begin = t_end = 0.
+void ResizeQ8Sums(int64_t n_tokens, int64_t nb, Q8Sums& out);
+void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
+                   int64_t nb, Q8Sums& out);
+
+// Whether GemmRows on `n_tokens` tokens of `type` uses Q8Sums (a prefill kernel on this CPU).
+bool UsesQ8Sums(DType type, int64_t n_tokens);
 
 // Whether GemmRows has a SIMD kernel for `type` on this CPU (else it runs scalar code).
 bool HasSimdGemm(DType type);
@@ -29,6 +60,33 @@ namespace internal {
 bool GemmRowsAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride);
 bool Avx2Supports(DType type);
+
+// Prefill kernels for Q4_0 / Q8_0 weights (gemm_panel_avx2.cc): 8-row panels repacked into
+// L1/L2 and reused by every tile of up to kPanelTokens tokens. Worth it from kPanelMinTokens
+// tokens on; returns false for other types. Same contract as GemmRowsAvx2, with `sums` the
+// Q8Sums of exactly these activations.
+constexpr int kPanelTokens = 6;
+constexpr int64_t kPanelMinTokens = 4;
+bool GemmPanelAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+                   const Q8SumsView& sums);
+
+// The same with AVX-512 VNNI (gemm_panel_avx512.cc): 16-row panels, 8-token tiles, vpdpbusd.
+// Must only be called when the CPU has AVX-512 VNNI.
+bool GemmPanelAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
+                         const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
+                         int64_t y_stride, const Q8SumsView& sums);
+
+// Decode (1 .. kPanelMinTokens - 1 tokens) with AVX-512 VNNI on the stored layout: 4-row tiles,
+// vpdpbusd on 32 unsigned weight bytes per block. Returns false for other types or token counts.
+bool GemmFewTokensAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
+                             const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
+                             int64_t y_stride, const Q8SumsView& sums);
+
+// ComputeQ8Sums's AVX2 body (gemm_panel_avx2.cc).
+void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
+                       int64_t nb, Q8Sums& out);
+
 }  // namespace internal
 
 }  // namespace lfm::kernels::cpu

@@ -1,12 +1,16 @@
 #include "kernels/cpu/gemm.h"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/quant/blocks.h"
+#include "kernels/quant/fp16.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/quant/vec_dot.h"
 #include "kernels/test_weights.h"
@@ -24,7 +28,8 @@ struct Shape {
 TEST(GemmTest, MatchesReferenceDotProducts) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0, 1);
-  const Shape shapes[] = {{1, 256, 1}, {37, 256, 2}, {70, 512, 3}, {5, 256, 4}, {65, 256, 5}, {3, 512, 9}, {8, 256, 1}};
+  const Shape shapes[] = {{1, 256, 1},  {37, 256, 2}, {70, 512, 3}, {5, 256, 4},
+                          {65, 256, 5}, {3, 512, 9},  {8, 256, 1}};
   for (DType type : testing::kAllWeightTypes) {
     for (const Shape& s : shapes) {
       const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
@@ -34,7 +39,8 @@ TEST(GemmTest, MatchesReferenceDotProducts) {
       std::vector<float> x(s.tokens * s.cols);
       for (float& v : x) v = normal(rng);
       std::vector<uint8_t> acts(s.tokens * act_bytes);
-      for (int64_t t = 0; t < s.tokens; ++t) QuantizeActivations(act_type, &x[t * s.cols], &acts[t * act_bytes], s.cols);
+      for (int64_t t = 0; t < s.tokens; ++t)
+        QuantizeActivations(act_type, &x[t * s.cols], &acts[t * act_bytes], s.cols);
       const int64_t stride = s.rows + 3;  // y rows padded: the stride must be honoured
       std::vector<float> y(s.tokens * stride, -7.0f);
       const int64_t first = s.rows > 2 ? 1 : 0;
@@ -49,12 +55,130 @@ TEST(GemmTest, MatchesReferenceDotProducts) {
           // Same integer block sums, different float summation order: a few ulps of the
           // dot's magnitude (bounded by sqrt(cols) * typical term size here).
           EXPECT_NEAR(y[t * stride + r], expected, 2e-5 * (std::fabs(expected) + std::sqrt(s.cols)))
-              << DTypeName(type) << " rows=" << s.rows << " tokens=" << s.tokens << " r=" << r << " t=" << t;
+              << DTypeName(type) << " rows=" << s.rows << " tokens=" << s.tokens << " r=" << r
+              << " t=" << t;
         }
       }
     }
     if (DetectCpuFeatures().avx2) {
       EXPECT_TRUE(HasSimdGemm(type)) << DTypeName(type);
+    }
+  }
+}
+
+using PanelFn = bool (*)(const WeightView&, int64_t, int64_t, const uint8_t*, int64_t, int64_t,
+                         float*, int64_t, const Q8SumsView&);
+
+// The Q4_0 / Q8_0 kernels that take Q8Sums and this CPU can run: name, entry point, and the
+// token counts it handles (the decode kernel takes fewer than kPanelMinTokens).
+struct SumsKernel {
+  const char* name;
+  PanelFn fn;
+  int64_t min_tokens, max_tokens;
+};
+std::vector<SumsKernel> SumsKernels() {
+  std::vector<SumsKernel> kernels;
+  const CpuFeatures& f = DetectCpuFeatures();
+  if (f.avx2) kernels.push_back({"avx2 panel", internal::GemmPanelAvx2, 1, 1 << 20});
+  if (f.avx512_vnni) {
+    kernels.push_back({"avx512_vnni panel", internal::GemmPanelAvx512Vnni, 1, 1 << 20});
+    kernels.push_back({"avx512_vnni decode", internal::GemmFewTokensAvx512Vnni, 1,
+                       internal::kPanelMinTokens - 1});
+  }
+  return kernels;
+}
+
+// Fills y [tokens, stride] with `kernel` over rows [first, rows) and checks every output
+// against the scalar reference dot product, and that nothing outside the range was written.
+void CheckPanel(PanelFn panel_fn, DType type, const std::vector<uint8_t>& w, int64_t rows,
+                int64_t cols, const std::vector<float>& x, int64_t tokens, int64_t first) {
+  const WeightView view{w.data(), type, rows, cols};
+  const int64_t act_bytes = RowBytes(DType::kQ8_0, cols);
+  std::vector<uint8_t> acts(tokens * act_bytes);
+  for (int64_t t = 0; t < tokens; ++t)
+    QuantizeActivations(DType::kQ8_0, &x[t * cols], &acts[t * act_bytes], cols);
+  const int64_t stride = rows + 5;
+  std::vector<float> y(tokens * stride, -7.0f);
+  Q8Sums sums;
+  ResizeQ8Sums(tokens, cols / kQK, sums);
+  ComputeQ8Sums(acts.data(), act_bytes, 0, tokens, cols / kQK, sums);
+  const Q8SumsView sums_view = sums.View(0);
+  ASSERT_TRUE(
+      panel_fn(view, first, rows, acts.data(), act_bytes, tokens, y.data(), stride, sums_view));
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t r = 0; r < stride; ++r) {
+      const float got = y[t * stride + r];
+      if (r < first || r >= rows) {
+        ASSERT_EQ(got, -7.0f) << "wrote outside rows [" << first << ", " << rows << ") at r=" << r
+                              << " t=" << t;
+        continue;
+      }
+      const float expected = VecDot(type, view.row(r), &acts[t * act_bytes], cols);
+      ASSERT_NEAR(got, expected, 2e-5 * (std::fabs(expected) + std::sqrt(cols)))
+          << DTypeName(type) << " rows=" << rows << " cols=" << cols << " tokens=" << tokens
+          << " first=" << first << " r=" << r << " t=" << t;
+    }
+  }
+}
+
+// The Q8Sums kernels (8-row panels x 6-token tiles, 16-row panels x 8-token tiles, 4-row
+// decode tiles): every token tail around one and two tiles, row counts below, at and around
+// each tile height with ranges starting mid-panel, one block and many blocks per row.
+TEST(GemmTest, SumsKernelsMatchReferenceDotProducts) {
+  if (SumsKernels().empty()) GTEST_SKIP() << "no AVX2 on this CPU: these kernels are not used";
+  std::mt19937 rng(12);
+  std::normal_distribution<float> normal(0, 1);
+  struct Shape3 {
+    int64_t rows, cols, first;
+  };
+  const Shape3 shapes[] = {{1, 32, 0},   {3, 64, 0},   {5, 64, 1},   {7, 64, 0},
+                           {8, 96, 0},   {9, 256, 0},  {16, 64, 0},  {17, 96, 1},
+                           {23, 256, 3}, {70, 512, 5}, {40, 2048, 8}};
+  for (const SumsKernel& k : SumsKernels()) {
+    SCOPED_TRACE(k.name);
+    for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+      for (const Shape3& s : shapes) {
+        const std::vector<uint8_t> w = testing::RandomWeights(type, s.rows, s.cols, rng);
+        for (int64_t tokens : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 16, 17, 40}) {
+          if (tokens < k.min_tokens || tokens > k.max_tokens) continue;
+          std::vector<float> x(tokens * s.cols);
+          for (float& v : x) v = normal(rng);
+          CheckPanel(k.fn, type, w, s.rows, s.cols, x, tokens, s.first);
+        }
+      }
+    }
+  }
+}
+
+// Extreme quants: every Q4_0 nibble 15 (value 7) or 0 (value -8), every Q8_0 quant -127 or
+// 127, against activations that quantize to all +127 or all -127: the largest integer sums the
+// kernels accumulate (the AVX2 panel's Q4_0 int16 block sums reach 16 * 15 * 127 = 30480).
+TEST(GemmTest, SumsKernelsExactAtExtremeQuants) {
+  if (SumsKernels().empty()) GTEST_SKIP() << "no AVX2 on this CPU: these kernels are not used";
+  const int64_t rows = 9, cols = 256;
+  for (const SumsKernel& k : SumsKernels()) {
+    SCOPED_TRACE(k.name);
+    const int64_t tokens = std::min<int64_t>(7, k.max_tokens);
+    for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+      for (int sign : {1, -1}) {
+        // Blocks written directly (any bit pattern is a valid block): scale 1, quants all at
+        // one extreme, even rows the largest value, odd rows the smallest.
+        const DTypeInfo info = Info(type);
+        std::vector<uint8_t> w(rows * RowBytes(type, cols));
+        for (size_t off = 0; off < w.size(); off += info.block_bytes) {
+          const int64_t r = static_cast<int64_t>(off) / RowBytes(type, cols);
+          const uint16_t one = Fp32ToFp16(1.0f);
+          std::memcpy(&w[off], &one, 2);
+          const uint8_t q =
+              type == DType::kQ4_0 ? (r % 2 == 0 ? 0xFF : 0x00) : (r % 2 == 0 ? 0x7F : 0x81);
+          std::memset(&w[off + 2], q, info.block_bytes - 2);
+        }
+        std::vector<float> x(tokens * cols);
+        for (int64_t i = 0; i < tokens * cols; ++i) {
+          x[i] = sign * (1.0f + static_cast<float>(i % 3) * 1e-7f);
+        }
+        CheckPanel(k.fn, type, w, rows, cols, x, tokens, 0);
+      }
     }
   }
 }
