@@ -56,7 +56,7 @@ void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
 }
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void OnInterrupt(int) {
+extern "C" void OnCreativeWritingInterrupt(int) {
   g_interrupted = true;
   std::signal(SIGINT, SIG_DFL);
 }
@@ -262,7 +262,7 @@ void RunCreativeWriting(CreativeArgs& args) {
     }
   }
   g_interrupted = false;
-  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGINT, OnCreativeWritingInterrupt);
   model.SetCancelFlag(&g_interrupted);
   judge.SetCancelFlag(&g_interrupted);
   auto fail = [&](const Status& s) {

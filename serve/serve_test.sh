@@ -51,6 +51,7 @@ start_server() {
 
 # --- 1. the API -------------------------------------------------------------------------------
 start_server 0 --max-queue 3 --max-body 100000
+echo "serve_test: API checks ($(date +%T))"
 python3 - "$port" <<'PY' || fail "API checks"
 import http.client, json, socket, sys, threading, time
 port = int(sys.argv[1])
@@ -144,7 +145,7 @@ assert call("POST", "/v1/completions", req)[1]["choices"][0]["text"] == ch["text
 # A full queue (--max-queue 3) answers 503 at once; the admitted requests finish.
 statuses = []
 def long_request():
-    statuses.append(call("POST", "/v1/completions", {"prompt": "a", "max_tokens": 200, "temperature": 0})[0])
+    statuses.append(call("POST", "/v1/completions", {"prompt": "a", "max_tokens": 64, "temperature": 0})[0])
 threads = [threading.Thread(target=long_request) for _ in range(8)]
 for t in threads: t.start()
 for t in threads: t.join()
@@ -159,24 +160,41 @@ server_pid=""
 grep -q "lfmbench serve: stopped" serve.log || fail "no clean stop: $(cat serve.log)"
 
 # --- 2. eval run: local engine vs the same model served --------------------------------------
+echo "serve_test: local vs remote ($(date +%T))"
 start_server 0
 url="http://127.0.0.1:$port/v1"
-tasks=(--tasks mmlu_abstract_algebra,gsm8k --limit 3 --gen-kwargs max_gen_toks=24 --data-dir "$data" -q)
+tasks=(--tasks mmlu_abstract_algebra,gsm8k --limit 2 --gen-kwargs max_gen_toks=16 --data-dir "$data" -q)
 "$bin" eval run -m tiny.gguf "${engine[@]}" "${tasks[@]}" --db local.db > local.txt 2> local.log \
   || fail "local eval run: $(cat local.log)"
 "$bin" eval run --model-url "$url" --model-name tiny --concurrency 3 "${tasks[@]}" --db remote.db > remote.txt \
   2> remote.log || fail "remote eval run: $(cat remote.log)"
 cat > compare.py <<'PY'
 import json, sqlite3, sys
-def samples(path):
+def samples(path, lossy):
     db = sqlite3.connect(path)
-    return {(t, d): (r, json.loads(s)) for t, d, r, s in
+    db.text_factory = bytes
+    # A random model writes invalid UTF-8, which JSON cannot carry: the server sends U+FFFD for it.
+    return {(t.decode(), d): (r.decode(errors="replace" if lossy else "strict"), json.loads(s)) for t, d, r, s in
             db.execute("select task, doc_id, response, scores_json from eval_samples")}
-a, b = samples(sys.argv[1]), samples(sys.argv[2])
-assert a.keys() == b.keys() and len(a) == 6, (sorted(a), sorted(b))
+a, b = samples(sys.argv[1], True), samples(sys.argv[2], False)
+assert a.keys() == b.keys() and len(a) == 4, (sorted(a), sorted(b))
+def loglikelihoods(r):
+    try:
+        v = json.loads(r)
+    except ValueError:
+        return None
+    return v if isinstance(v, list) and v and isinstance(v[0], list) else None
 for key in a:
     (ra, sa), (rb, sb) = a[key], b[key]
-    assert ra == rb, (key, ra, rb)
+    la, lb = loglikelihoods(ra), loglikelihoods(rb)
+    if la is not None:
+        # [logprob, is_greedy] per choice: the same greedy flags, log-probs equal up to the float
+        # rounding of a prefill split differently (local: context, then continuation).
+        assert len(la) == len(lb), key
+        for (pa, ga), (pb, gb) in zip(la, lb):
+            assert ga == gb and abs(pa - pb) <= 1e-4 * max(1.0, abs(pa)), (key, pa, pb, ga, gb)
+    else:
+        assert ra == rb, (key, ra, rb)
     assert sa.keys() == sb.keys(), key
     for m in sa:
         assert abs(sa[m] - sb[m]) <= 1e-9 if isinstance(sa[m], float) else sa[m] == sb[m], (key, m, sa[m], sb[m])
@@ -193,7 +211,8 @@ if "$bin" eval run --model-url "$url" --model-name nope --tasks gsm8k --limit 1 
 grep -q "task gsm8k: .*model_not_found\|task gsm8k: .*does not exist" err.txt || fail "unknown model message: $(cat err.txt)"
 
 # --- 3. the server killed and restarted mid-run; the client interrupted and resumed ---------
-gen=(--tasks gsm8k --limit 6 --gen-kwargs max_gen_toks=48 --batch-size 1 --concurrency 1 --data-dir "$data" -q)
+echo "serve_test: restart and resume ($(date +%T))"
+gen=(--tasks gsm8k --limit 4 --gen-kwargs max_gen_toks=16 --batch-size 1 --concurrency 1 --data-dir "$data" -q)
 "$bin" eval run --model-url "$url" --model-name tiny "${gen[@]}" --db full.db > full.txt 2>&1 || fail "full run"
 "$bin" eval run --model-url "$url" --model-name tiny "${gen[@]}" --db killed.db > killed.txt 2> killed.log &
 client=$!
@@ -222,10 +241,13 @@ wait "$client" && fail "interrupted client exited 0"
 cmp -s full.txt resumed.txt || fail "resumed totals differ: $(diff full.txt resumed.txt)"
 
 # --- 4. creative writing, the served model as writer and judge ------------------------------
+echo "serve_test: creative writing ($(date +%T))"
 "$bin" eval creative-writing --model-url "$url" --model-name tiny --judge-url "$url" --judge-model tiny \
   --limit 2 --iterations 1 --max-tokens 16 --min-chars 1 --data-dir "$data" --db cw.db -q > cw.txt 2> cw.log \
-  && fail "a random judge's reply was scored: $(cat cw.txt)"
-grep -q "creative_writing_v3: no piece was scored" cw.log || fail "creative writing: $(cat cw.log)"
+  || true
+# A random model's reply rarely holds a "name: number" line; either way the run says what it got.
+grep -q "creative_writing_v3: no piece was scored" cw.log || grep -q "^creative_writing_v3: creative score" cw.txt \
+  || fail "creative writing: $(cat cw.log cw.txt)"
 python3 - "$url" <<'PY' || fail "creative writing samples"
 import json, sqlite3, sys
 db = sqlite3.connect("cw.db")
@@ -237,5 +259,42 @@ for _, response, extracted in rows:
 (settings,) = db.execute("select settings_json from eval_tasks").fetchone()
 s = json.loads(settings)
 assert s["judge_url"] == sys.argv[1] and s["judge_model"] == "tiny", s
+PY
+# A scripted judge: a fixed reply, so the score is known: (15 + (20 - 4)) / 2 = 15.5 -> 77.50.
+python3 -u - > judge_port.txt <<'PY' &
+import http.server, json
+class Judge(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open("judge_request.json", "w") as f: json.dump(body, f)
+        reply = "[Analysis]\nFine.\n\n[Scores]\n\nAdherence to Instructions: 15\n\nMeandering: 4\n"
+        out = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
+                                       "finish_reason": "stop"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+s = http.server.HTTPServer(("127.0.0.1", 0), Judge)  # one request at a time
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+judge_pid=$!
+for _ in $(seq 50); do [ -s judge_port.txt ] && break; sleep 0.1; done
+"$bin" eval creative-writing --model-url "$url" --model-name tiny --judge-url "http://127.0.0.1:$(cat judge_port.txt)/v1" \
+  --judge-model scripted --limit 2 --iterations 2 --max-tokens 16 --min-chars 1 --data-dir "$data" --db cw2.db -q \
+  > cw2.txt 2> cw2.log || { kill "$judge_pid"; fail "creative writing with a scripted judge: $(cat cw2.log)"; }
+kill "$judge_pid"
+grep -q "creative score 77.50 / 100 (rubric 15.50 / 20; .*) over 4 pieces (0 failed); judge scripted at" cw2.txt \
+  || fail "creative writing score: $(cat cw2.txt)"
+python3 - <<'PY' || fail "judge request"
+import json, sqlite3
+body = json.load(open("judge_request.json"))
+assert body["model"] == "scripted" and body["temperature"] == 0 and body["max_tokens"] == 1000, body
+prompt = body["messages"][0]["content"]
+assert "[TEST MODEL RESPONSE]" in prompt and "<SEED>" in prompt and "- Adherence to Instructions" in prompt
+pieces = [r[0] for r in sqlite3.connect("cw2.db").execute("select response from eval_samples")]
+assert any(p in prompt for p in pieces)
 PY
 echo "serve_test: ok"
