@@ -23,7 +23,7 @@
 namespace lfm::evals {
 
 struct CreativePrompt {
-  std::string id;  // "1".."32"
+  std::string id;  // "1".."33" (there is no "27")
   std::string title;
   std::string writing_prompt;  // with the <SEED> marker
   std::vector<std::string> seed_modifiers;

@@ -36,8 +36,11 @@ TEST(CreativeWritingParser, PythonFindallSemantics) {
   // a later match of a name replaces an earlier one; the bracketed pattern runs second.
   EXPECT_EQ(ParseJudgeScores("Coherent: 10\nCoherent: 11"),
             (std::map<std::string, double>{{"Coherent", 11}}));
-  EXPECT_EQ(ParseJudgeScores("Coherent: 10 Coherent: [12]"),
+  // On one line the lazy name of the bracketed pattern runs from the line's start (as in Python).
+  EXPECT_EQ(ParseJudgeScores("Coherent: 10\nCoherent: [12]"),
             (std::map<std::string, double>{{"Coherent", 12}}));
+  EXPECT_EQ(ParseJudgeScores("Coherent: 10 Coherent: [12]"),
+            (std::map<std::string, double>{{"Coherent", 10}, {"Coherent: 10 Coherent", 12}}));
   // "10:30": the second number has an empty name and is above 20.
   EXPECT_EQ(ParseJudgeScores("Time: 10:30"), (std::map<std::string, double>{{"Time", 10}}));
   EXPECT_EQ(ParseJudgeScores("  Amateurish :  -2 "),
@@ -56,7 +59,7 @@ TEST(CreativeWritingData, PromptsAndJudgePrompt) {
   ASSERT_TRUE(data.ok()) << data.status().message();
   ASSERT_EQ(data->prompts.size(), 32u);
   EXPECT_EQ(data->prompts[0].id, "1");
-  EXPECT_EQ(data->prompts[31].id, "32");
+  EXPECT_EQ(data->prompts[31].id, "33");  // the file has no prompt 27
   EXPECT_EQ(data->criteria.size(), 22u);
   EXPECT_EQ(data->negative_criteria.size(), 9u);
   const CreativePrompt& p = data->prompts[0];

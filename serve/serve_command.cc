@@ -42,17 +42,15 @@ void RunServe(ServeArgs& args) {
   auto engine = ValueOrExit(engine::Engine::Open(args.engine));
   Server server(*engine, args.server);
   ExitOnError(server.Bind());
-  // The stop flag is polled by a watcher, since a signal handler may not take locks.
+  // The stop flag is polled by a watcher, since a signal handler may not take locks. Stop() is
+  // repeated until Run() returns: a stop that lands before the listener has started is not lost.
   g_stop = false;
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
   std::atomic<bool> finished{false};
   std::thread watcher([&] {
     while (!finished) {
-      if (g_stop) {
-        server.Stop();
-        return;
-      }
+      if (g_stop) server.Stop();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
