@@ -23,7 +23,7 @@ data=$(realpath "$shared/datasets")
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -133,7 +133,12 @@ sock = socket.create_connection(("127.0.0.1", port))
 body = json.dumps({"prompt": "Tell me", "max_tokens": 400, "temperature": 0, "stream": True})
 sock.sendall(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
-assert b"data: " in sock.recv(4096)
+sock.settimeout(60)
+got = b""
+while b"data: " not in got:  # the headers may come alone first
+    chunk = sock.recv(4096)
+    assert chunk, got
+    got += chunk
 sock.close()
 # Half a request, then gone.
 sock = socket.create_connection(("127.0.0.1", port))
@@ -212,7 +217,7 @@ grep -q "task gsm8k: .*model_not_found\|task gsm8k: .*does not exist" err.txt ||
 
 # --- 3. the server killed and restarted mid-run; the client interrupted and resumed ---------
 echo "serve_test: restart and resume ($(date +%T))"
-gen=(--tasks gsm8k --limit 4 --gen-kwargs max_gen_toks=16 --batch-size 1 --concurrency 1 --data-dir "$data" -q)
+gen=(--tasks gsm8k --limit 4 --num-fewshot 0 --gen-kwargs max_gen_toks=16 --batch-size 1 --concurrency 1 --data-dir "$data" -q)
 "$bin" eval run --model-url "$url" --model-name tiny "${gen[@]}" --db full.db > full.txt 2>&1 || fail "full run"
 "$bin" eval run --model-url "$url" --model-name tiny "${gen[@]}" --db killed.db > killed.txt 2> killed.log &
 client=$!
