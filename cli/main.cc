@@ -14,6 +14,7 @@
 #include "kernels/registry.h"
 #include "lfm_build_info.h"
 #include "results/results_commands.h"
+#include "serve/serve_command.h"
 #if LFM_HAVE_GUI
 #include "gui/dashboard.h"
 #endif
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   lfm::evals::AddEvalCommands(app);
   lfm::evals::AddDatasetsCommands(app);
   lfm::results::AddResultsCommands(app);
+  lfm::serve::AddServeCommand(app);
 #if LFM_HAVE_GUI
   lfm::gui::AddGuiCommands(app);
 #endif

@@ -25,6 +25,7 @@ lfm_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 lfm_require_pkg(UTF8PROC libutf8proc libutf8proc-dev)
 lfm_require_pkg(CURL libcurl libcurl4-openssl-dev)
 lfm_require_pkg(YAML_CPP yaml-cpp libyaml-cpp-dev)
+lfm_require_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
 lfm_require_header(CLI/CLI.hpp libcli11-dev)
 lfm_require_header(nlohmann/json.hpp nlohmann-json3-dev)
 # langdetect's language profiles (data, read at run time by the IFEval language checks).

@@ -13,18 +13,10 @@
 #include "base/cli.h"
 #include "engine/chat.h"
 #include "engine/engine.h"
+#include "engine/engine_flags.h"
 
 namespace lfm::engine {
 namespace {
-
-// Flags every generation command shares.
-void AddEngineFlags(CLI::App* cmd, EngineOptions& o) {
-  cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
-  o.backend = "cpu";  // the fast path that computes what llama.cpp computes; `reference` by name
-  cmd->add_option("--backend", o.backend, "Kernel backend")->capture_default_str();
-  cmd->add_option("-t,--threads", o.threads, "Threads")->capture_default_str();
-  cmd->add_option("-c,--ctx", o.max_context, "Context size in tokens")->capture_default_str();
-}
 
 // "1,2,3" -> {1, 2, 3}; an empty or malformed list fails the command.
 std::vector<int32_t> ParseTokenList(const std::string& text) {

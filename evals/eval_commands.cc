@@ -1,5 +1,6 @@
 #include "evals/eval_commands.h"
 
+#include "evals/creative_writing.h"
 #include "evals/run_command.h"
 #include "evals/score_command.h"
 
@@ -10,6 +11,7 @@ void AddEvalCommands(CLI::App& app) {
   eval->require_subcommand(1);
   AddEvalRunCommand(*eval);
   AddEvalScoreCommand(*eval);
+  AddCreativeWritingCommand(*eval);
 }
 
 }  // namespace lfm::evals

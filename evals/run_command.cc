@@ -1,5 +1,7 @@
 #include "evals/run_command.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -7,14 +9,13 @@
 #include <fstream>
 #include <memory>
 
-#include <fmt/format.h>
-
 #include "base/cli.h"
 #include "benchmarks/run_record.h"
 #include "engine/engine.h"
 #include "engine/model_info.h"
 #include "evals/data_dir.h"
 #include "evals/engine_model.h"
+#include "evals/model_source.h"
 #include "evals/report.h"
 #include "evals/runner.h"
 #include "evals/suite.h"
@@ -29,7 +30,6 @@ extern "C" void OnInterrupt(int) {
   g_interrupted = true;
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
-
 
 void WriteJsonAtomically(const std::string& path, const nlohmann::json& j) {
   namespace fs = std::filesystem;
@@ -100,15 +100,13 @@ void RunEvalCommand(EvalRunArgs& args) {
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
 
   args.engine.show_progress = !args.quiet;
-  // Named, described and hashed as `lfmbench perf` does, so both kinds of run of one file match.
-  const engine::ModelSummary summary = ValueOrExit(engine::SummarizeModelFile(args.engine.model_path));
-  std::unique_ptr<engine::Engine> engine = ValueOrExit(engine::Engine::Open(args.engine));
-  const std::string model_name = engine::ShortModelName(summary);
+  RunnerOptions options;
   EngineModelOptions model_options;
   model_options.prefix_reuse = !args.no_prefix_reuse;
-  EngineModel model(*engine, model_name, model_options);
+  options.run.kind = results::RunKind::kEval;
+  OpenedModel opened = OpenModelOrExit(args.engine, args.remote, model_options, &options.run);
+  LanguageModel& model = *opened.model;
 
-  RunnerOptions options;
   options.tasks = args.tasks;
   if (args.limit > 0) options.limit = args.limit;
   if (args.num_fewshot >= 0) options.num_fewshot = args.num_fewshot;
@@ -121,12 +119,8 @@ void RunEvalCommand(EvalRunArgs& args) {
   options.bootstrap_iters = args.bootstrap_iters;
   options.show_progress = !args.quiet;
   options.cancel = &g_interrupted;
-  options.run = ValueOrExit(bench::BuildRunRecord(results::RunKind::kEval, args.engine.model_path,
-                                                  std::string(engine->backend_name()),
-                                                  std::to_string(args.engine.threads)));
   options.run.tag = args.tag;
-  options.run.op_backends = bench::OpBackends(*engine);
-  options.model_identity = options.run.model.hash + ":" + options.run.model.hash_kind;
+  options.model_identity = opened.identity;
 
   DocumentCache data(data_dir);
   g_interrupted = false;
@@ -137,17 +131,21 @@ void RunEvalCommand(EvalRunArgs& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!result->complete) {
-    fmt::print(stderr,
-               "lfmbench: interrupted: {} new samples stored in run {} of {}; rerun the same command "
-               "to resume\n",
-               result->samples_scored, result->run_id, args.db);
+    fmt::print(
+        stderr,
+        "lfmbench: interrupted: {} new samples stored in run {} of {}; rerun the same command "
+        "to resume\n",
+        result->samples_scored, result->run_id, args.db);
     throw CLI::RuntimeError(130);
   }
-  if (!args.quiet) {
-    fmt::print(stderr, "run {}: {} samples scored, {} resumed; prompt tokens {}: {} computed, {} reused ({})\n",
-               result->run_id, result->samples_scored, result->samples_resumed,
-               model.stats().prompt_tokens, model.stats().computed_tokens, model.stats().reused_tokens,
-               args.no_prefix_reuse ? "prefix reuse off" : "prefix reuse on");
+  if (!args.quiet && opened.engine_model) {
+    const EngineModel& model = *opened.engine_model;
+    fmt::print(
+        stderr,
+        "run {}: {} samples scored, {} resumed; prompt tokens {}: {} computed, {} reused ({})\n",
+        result->run_id, result->samples_scored, result->samples_resumed,
+        model.stats().prompt_tokens, model.stats().computed_tokens, model.stats().reused_tokens,
+        args.no_prefix_reuse ? "prefix reuse off" : "prefix reuse on");
   }
   if (suite.empty()) {
     fmt::print("{}", FormatResults(*result, registry, args.tasks));
@@ -156,10 +154,8 @@ void RunEvalCommand(EvalRunArgs& args) {
   }
   if (!args.output.empty()) {
     ResultsContext context;
-    context.model_path = args.engine.model_path;
-    context.model_args = fmt::format("model={},backend={},threads={},max_context={},prefix_reuse={}",
-                                     args.engine.model_path, engine->backend_name(), args.engine.threads,
-                                     args.engine.max_context, !args.no_prefix_reuse);
+    context.model_path = opened.engine ? args.engine.model_path : options.run.model.path;
+    context.model_args = opened.model_args;
     context.options = options;
     context.run = ValueOrExit(store->GetRun(result->run_id));
     context.db_path = args.db;
@@ -171,30 +167,32 @@ void RunEvalCommand(EvalRunArgs& args) {
 void AddEvalRunCommand(CLI::App& eval_group) {
   auto args = std::make_shared<EvalRunArgs>();
   CLI::App* cmd = eval_group.add_subcommand(
-      "run", "Evaluate a model on benchmark tasks (resumable; every sample is stored as it finishes)");
-  cmd->add_option("-m,--model", args->engine.model_path, "GGUF model file")->required();
-  cmd->add_option("--tasks", args->tasks, "Tasks, groups or tags, comma-separated (mmlu,gsm8k,ifeval)")
+      "run",
+      "Evaluate a model on benchmark tasks (resumable; every sample is stored as it finishes)");
+  AddModelSourceFlags(cmd, args->engine, args->remote);
+  cmd->add_option("--tasks", args->tasks,
+                  "Tasks, groups or tags, comma-separated (mmlu,gsm8k,ifeval)")
       ->delimiter(',');
   cmd->add_option("--suite", args->suite,
                   "Run a benchmark suite with its published shot counts, one row per benchmark "
                   "(lfm2: the LFM2-8B-A1B model card's)");
   cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task");
   cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars");
-  args->engine.backend = "cpu";  // the fast path; `reference` stays available by name
-  cmd->add_option("--backend", args->engine.backend, "Kernel backend")->capture_default_str();
-  cmd->add_option("-t,--threads", args->engine.threads, "Threads")->capture_default_str();
-  cmd->add_option("-c,--ctx", args->engine.max_context, "Context size in tokens")->capture_default_str();
   cmd->add_flag("--chat", args->chat, "Apply the model's chat template to every prompt");
   cmd->add_option("--db", args->db, "Results database")->capture_default_str();
   cmd->add_option("--data-dir", args->data_dir,
                   "Benchmark data (default: $LFM_DATA_DIR, ../shared/datasets, ./datasets)");
-  cmd->add_option("--tasks-dir", args->tasks_dir, "Load task specs from this directory instead of the built-in ones");
-  cmd->add_option("-o,--output", args->output, "Also write lm-evaluation-harness-style results JSON here");
-  cmd->add_option("--seed", args->seed, "Few-shot sampler seed (lm-eval's fewshot seed)")->capture_default_str();
+  cmd->add_option("--tasks-dir", args->tasks_dir,
+                  "Load task specs from this directory instead of the built-in ones");
+  cmd->add_option("-o,--output", args->output,
+                  "Also write lm-evaluation-harness-style results JSON here");
+  cmd->add_option("--seed", args->seed, "Few-shot sampler seed (lm-eval's fewshot seed)")
+      ->capture_default_str();
   cmd->add_option("--gen-kwargs", args->gen_kwargs,
                   "Override generation settings of every generate_until task, as lm-eval's "
                   "--gen_kwargs: max_gen_toks=32,temperature=0.7,do_sample=true");
-  cmd->add_option("--batch-size", args->batch_size, "Documents per model call")->capture_default_str()
+  cmd->add_option("--batch-size", args->batch_size, "Documents per model call")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
                   "Bootstrap resamples for standard errors of non-mean metrics (0: none)")
@@ -210,7 +208,10 @@ void AddEvalRunCommand(CLI::App& eval_group) {
   cmd->add_flag("--no-prefix-reuse", args->no_prefix_reuse,
                 "Recompute every prompt from scratch (for measuring the reuse speed-up)");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
-  cmd->callback([args] { RunEvalCommand(*args); });
+  cmd->callback([args] {
+    CheckModelSourceOrExit(args->engine, args->remote);
+    RunEvalCommand(*args);
+  });
 }
 
 }  // namespace lfm::evals

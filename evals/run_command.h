@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/engine.h"
+#include "evals/model_source.h"
 #include "results/result_store.h"
 
 namespace lfm::evals {
@@ -17,6 +18,7 @@ namespace lfm::evals {
 // The options of `eval run`, one field per flag.
 struct EvalRunArgs {
   engine::EngineOptions engine;
+  RemoteArgs remote;  // --model-url instead of -m FILE
   std::vector<std::string> tasks;
   std::string suite;     // "lfm2": the suite's benchmarks instead of --tasks
   int limit = 0;         // 0: every document

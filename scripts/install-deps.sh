@@ -17,6 +17,7 @@ packages=(
   python3-langdetect                               # langdetect's language profiles (IFEval, data)
   libssl-dev zlib1g-dev libcurl4-openssl-dev       # SHA-256, gzip datasets, dataset fetch
   libyaml-cpp-dev                                  # eval task specs (evals/tasks/*.yaml)
+  libcpp-httplib-dev                               # lfmbench serve (OpenAI-compatible server)
   clang libclang-rt-14-dev                         # libFuzzer target for the GGUF reader
   xvfb xauth libgl1-mesa-dri libglx-mesa0 xdotool   # dashboard tests in a real window under Xvfb
   python3 time                                     # test helpers, peak-memory measurement; code evals
