@@ -6,22 +6,14 @@
 # LFM_EVAL_E2E_FULL=1 runs the whole mmlu group (57 subjects, its category groups) instead.
 #   evals/eval_cli_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "eval_cli_test: FAIL: ../shared is required"; exit 1; fi
-  echo "eval_cli_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-data=$(realpath "$shared/datasets")
-work=$(mktemp -d)
+. "$(dirname "$0")/../tests/test_lib.sh"
+begin_test eval_cli_test "$1" "${2:-}"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-cd "$work"
-fail() { echo "eval_cli_test: FAIL: $*"; exit 1; }
 # (Output goes to files before grep: with pipefail, `cmd | grep -q` fails when grep stops early.)
 
 # --- datasets list -------------------------------------------------------------------------

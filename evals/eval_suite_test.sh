@@ -9,17 +9,8 @@
 # `--limit 5` with the tasks' own generation lengths and full prompts.
 #   evals/eval_suite_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "eval_suite_test: FAIL: ../shared is required"; exit 1; fi
-  echo "eval_suite_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-shared=$(realpath "$shared")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail() { echo "eval_suite_test: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../tests/test_lib.sh"
+begin_test eval_suite_test "$1" "${2:-}"
 limit=${LFM_EVAL_SUITE_LIMIT:-1}
 gen=${LFM_EVAL_SUITE_GEN-max_gen_toks=4}
 ctx=${LFM_EVAL_SUITE_CTX:-512}

@@ -4,17 +4,8 @@
 # --task ifbench` on responses written here whose verdicts are known.
 #   evals/ifbench_cli_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "ifbench_cli_test: FAIL: ../shared is required"; exit 1; fi
-  echo "ifbench_cli_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-data=$(realpath "$shared/datasets")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail() { echo "ifbench_cli_test: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../tests/test_lib.sh"
+begin_test ifbench_cli_test "$1" "${2:-}"
 
 "$bin" model make --preset tiny --type q8_0 --seed 5 -q -o tiny.gguf
 "$bin" eval run -m tiny.gguf --tasks ifbench --limit 3 --gen-kwargs max_gen_toks=16 \

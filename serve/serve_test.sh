@@ -13,21 +13,14 @@
 #   5. SIGTERM stops the server cleanly (exit 0).
 #   serve/serve_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "serve_test: FAIL: ../shared is required"; exit 1; fi
-  echo "serve_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-data=$(realpath "$shared/datasets")
-work=$(mktemp -d)
+. "$(dirname "$0")/../tests/test_lib.sh"
+begin_test serve_test "$1" "${2:-}"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-cd "$work"
 fail() {
   echo "serve_test: FAIL: $*"
   [ -f serve.log ] && tail -5 serve.log

@@ -4,17 +4,8 @@
 # shared benchmark data.
 #   tests/demo_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "demo_test: FAIL: ../shared is required"; exit 1; fi
-  echo "demo_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-data=$(realpath "$shared/datasets")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail() { echo "demo_test: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/./test_lib.sh"
+begin_test demo_test "$1" "${2:-}"
 
 "$bin" demo --dir d --data-dir "$data" -t 1 > out.txt 2> err.txt || fail "demo: $(tail -3 err.txt)"
 backends=$("$bin" --version | sed -n 's/^backends: //p' | tr ',' '\n' | sed 's/ //g' | grep -v '^reference$' | grep -c .)

@@ -5,16 +5,8 @@
 # format (private tests pickled, zlib-compressed, base64-encoded by Python, as upstream does).
 #   code_eval_cli_test.sh LFMBENCH SHARED_DIR
 set -euo pipefail
-bin=$(realpath "$1")
-shared=${LFM_SHARED_DIR:-${2:-}}
-if [ -z "$shared" ] || [ ! -d "$shared/datasets/humanevalplus" ]; then
-  if [ "${LFM_REQUIRE_SHARED:-}" = "1" ]; then echo "code_eval_cli_test: FAIL: ../shared is required"; exit 1; fi
-  echo "code_eval_cli_test: SKIP: ../shared/datasets not found"; exit 77
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail() { echo "code_eval_cli_test: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../../tests/test_lib.sh"
+begin_test code_eval_cli_test "$1" "${2:-}"
 
 mkdir -p data/livecodebench
 ln -s "$(realpath "$shared/datasets/humanevalplus")" data/humanevalplus
