@@ -52,10 +52,7 @@ void PanelBackend::Moe(const MoeWeights& w, const float* x, const MoeRouting& r,
   const ExpertGroups& g = groups_;
   groups_.Group(w.n_experts, r);
   xs_.resize(n_pairs * D);  // [n_pairs, D] in grouped order
-  for (int64_t i = 0; i < n_pairs; ++i) {
-    const float* row = x + (g.order[i] / r.n_used) * D;
-    std::copy(row, row + D, xs_.data() + i * D);
-  }
+  GatherPairRows(r, g, 0, n_pairs, x, D, xs_.data());
   hidden_.resize(n_pairs * F);  // [n_pairs, F]
   ys_.resize(n_pairs * D);      // [n_pairs, D]
 

@@ -59,10 +59,7 @@ class CpuBackend : public Backend {
     gathered_.type = acts_.type;
     gathered_.row_bytes = acts_.row_bytes;
     gathered_.data.resize(n_pairs * acts_.row_bytes);
-    for (int64_t i = 0; i < n_pairs; ++i) {
-      const uint8_t* src = acts_.row(g.order[i] / r.n_used);
-      std::copy(src, src + acts_.row_bytes, gathered_.row(i));
-    }
+    GatherPairRows(r, g, 0, n_pairs, acts_.row(0), acts_.row_bytes, gathered_.row(0));
 
     const bool has_gathered_sums = ComputeSums(w.gate.type, gathered_, n_pairs, D, gathered_sums_);
 

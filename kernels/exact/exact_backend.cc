@@ -57,10 +57,7 @@ class ExactBackend : public Backend {
       xs_.resize(n * D);    // [n, D]
       gate_.resize(n * F);  // [n, F]
       up_.resize(n * F);    // [n, F]
-      for (int64_t i = 0; i < n; ++i) {
-        const float* row = x + (groups_.order[first + i] / r.n_used) * D;
-        for (int64_t d = 0; d < D; ++d) xs_[i * D + d] = row[d];
-      }
+      GatherPairRows(r, groups_, first, first + n, x, D, xs_.data());
       LinearExact(w.Gate(e), xs_.data(), n, gate_.data(), pool_);
       LinearExact(w.Up(e), xs_.data(), n, up_.data(), pool_);
       for (int64_t j = 0; j < n * F; ++j)

@@ -31,10 +31,7 @@ class ReferenceBackend : public Backend {
       xs_.resize(n * D);    // [n, D]
       gate_.resize(n * F);  // [n, F]
       up_.resize(n * F);    // [n, F]
-      for (int64_t i = 0; i < n; ++i) {
-        const float* row = x + (groups_.order[first + i] / r.n_used) * D;
-        std::copy(row, row + D, xs_.data() + i * D);
-      }
+      GatherPairRows(r, groups_, first, first + n, x, D, xs_.data());
       LinearReference(w.Gate(e), xs_.data(), n, gate_.data(), pool_);
       LinearReference(w.Up(e), xs_.data(), n, up_.data(), pool_);
       for (int64_t j = 0; j < n * F; ++j) gate_[j] = Silu(gate_[j]) * up_[j];
