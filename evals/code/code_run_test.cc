@@ -326,6 +326,13 @@ TEST(PassAtKRun, NSamplesArePassAtKAndResume) {
   }
 }
 
+TEST(PassAtKRun, TheSampleCountIsPartOfTheResumeKey) {
+  RunnerOptions options = SampledOptions();
+  const std::string three = ResumeKey(Builtin(), {"humanevalplus"}, options);
+  options.samples = 2;
+  EXPECT_NE(ResumeKey(Builtin(), {"humanevalplus"}, options), three);
+}
+
 TEST(PassAtKRun, SamplesNeedSamplingAndACodeTask) {
   DocumentCache data(lfm::testing::TempDir());
   auto store = results::ResultStore::Open(lfm::testing::TempDir() + "/r.db",
