@@ -82,7 +82,7 @@ PY
 sampled() {
   "$bin" eval run -m tiny.gguf --tasks humanevalplus --limit 2 --samples 3 \
     --gen-kwargs do_sample=true,temperature=0.8,top_p=0.95,max_gen_toks=24 --data-dir data \
-    --db sampled.db --jobs 2 -t 1 -q "$@"
+    --db sampled.db --jobs 2 -t 1 -q -o sampled.json "$@"
 }
 sampled > sampled1.txt 2> slog1.txt || fail "eval run --samples: $(cat slog1.txt)"
 for row in "pass@1 " "pass@2 " "pass@3 " "pass@3_base "; do
@@ -104,6 +104,7 @@ assert distinct > 1, "every sample identical: the seeds did not vary"
 (settings,) = db.execute("select settings_json from eval_tasks").fetchone()
 settings = json.loads(settings)
 assert settings["samples"] == 3 and settings["generation"]["temperature"] == 0.8, settings
+assert json.load(open("sampled.json"))["config"]["samples_per_doc"] == 3
 PY
 sampled > sampled2.txt 2> slog2.txt || fail "eval run --samples (resume): $(cat slog2.txt)"
 cmp -s sampled1.txt sampled2.txt || fail "resumed --samples table differs"
@@ -139,5 +140,28 @@ prompts = [p for (p,) in sqlite3.connect("base.db").execute(
 assert prompts[0].startswith("### Question\nYou have $n$ gifts"), prompts[0][:100]
 assert prompts[1].startswith("### Question\nYou are given a 0-indexed array"), prompts[1][:100]
 assert prompts[1].endswith("### Starter Code\nclass Solution:\n    def total(self, nums: List[int]) -> int:\n        \n\n### Answer\n\n"), prompts[1][-200:]
+PY
+
+# `eval score --task humanevalplus_chat` sanitizes a chat reply before running it; the same reply
+# scored as a completion (prompt + reply) is a syntax error.
+python3 - "$data/humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz" > chat_replies.jsonl <<'PY'
+import gzip, json, sys
+for line in gzip.open(sys.argv[1], "rt"):
+    record = json.loads(line)
+    if record["task_id"] == "HumanEval/53":
+        record["response"] = ("Sure:\n```python\ndef add(x: int, y: int):\n    return x + y\n\n"
+                              "print(add(2, 3))\n```\nThat is all.")
+        print(json.dumps(record))
+PY
+for task in humanevalplus_chat humanevalplus; do
+  "$bin" eval score --task "$task" --input chat_replies.jsonl --output "scored_$task.jsonl" \
+    > /dev/null 2> score.log || fail "eval score --task $task: $(cat score.log)"
+done
+python3 - <<'PY' || fail "eval score of a chat reply"
+import json
+chat = json.loads(open("scored_humanevalplus_chat.jsonl").readline())["score"]
+completion = json.loads(open("scored_humanevalplus.jsonl").readline())["score"]
+assert chat["plus"]["passed"] is True and chat["program"].startswith("def add"), chat
+assert completion["base"]["passed"] is False, completion
 PY
 echo "code_eval_cli_test: ok"

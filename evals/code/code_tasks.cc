@@ -242,8 +242,12 @@ std::string AsTimestamp(std::string iso) {
 
 }  // namespace
 
+bool IsHumanEvalPlusTask(std::string_view task) {
+  return task == "humanevalplus" || task == "humanevalplus_chat";
+}
+
 bool IsCodeTask(std::string_view task) {
-  return task == "humanevalplus" || task == "livecodebench" || task == "livecodebench_v5" ||
+  return IsHumanEvalPlusTask(task) || task == "livecodebench" || task == "livecodebench_v5" ||
          task == "livecodebench_v6";
 }
 
@@ -367,9 +371,10 @@ StatusOr<json> ScoreLiveCodeBench(const Sandbox& sandbox, const json& record,
 StatusOr<json> ScoreCodeCandidate(const Sandbox& sandbox, std::string_view task,
                                   std::string_view record_json, const std::string& response,
                                   std::optional<ResponseStyle> style) {
-  if (task == "humanevalplus") {
-    return ScoreHumanEvalPlus(sandbox, record_json, response,
-                              style.value_or(ResponseStyle::kCompletion));
+  if (IsHumanEvalPlusTask(task)) {
+    const ResponseStyle usual =
+        task == "humanevalplus_chat" ? ResponseStyle::kChat : ResponseStyle::kCompletion;
+    return ScoreHumanEvalPlus(sandbox, record_json, response, style.value_or(usual));
   }
   if (IsCodeTask(task)) {
     json record;
@@ -384,7 +389,7 @@ StatusOr<json> ScoreCodeCandidate(const Sandbox& sandbox, std::string_view task,
 }
 
 bool CodeScorePassed(std::string_view task, const json& score, bool base) {
-  if (task == "humanevalplus") return score[base ? "base" : "plus"]["passed"] == true;
+  if (IsHumanEvalPlusTask(task)) return score[base ? "base" : "plus"]["passed"] == true;
   return score["passed"] == true;
 }
 

@@ -31,7 +31,9 @@ namespace lfm::evals::code {
 enum class ResponseStyle { kCompletion, kChat };
 
 // The code tasks `eval score` and `process_results` know.
-bool IsCodeTask(std::string_view task);  // humanevalplus, livecodebench (and _v5/_v6 aliases)
+bool IsCodeTask(std::string_view task);  // humanevalplus[_chat], livecodebench (and _v5/_v6)
+// humanevalplus (completions) or humanevalplus_chat (chat replies, sanitized).
+bool IsHumanEvalPlusTask(std::string_view task);
 
 // HumanEval+: `record_json` is the dataset record's JSON text exactly as published (the checker
 // parses it with Python's json, which keeps integers wider than 64 bits); `completion` follows
@@ -54,7 +56,8 @@ StatusOr<nlohmann::json> ScoreLiveCodeBench(const Sandbox& sandbox, const nlohma
                                             ResponseStyle style = ResponseStyle::kChat);
 
 // Dispatches on the task name; the one entry point scoring hooks need.
-// `style` defaults to each task's usual one: completion for HumanEval+, chat for LiveCodeBench.
+// `style` defaults to each task's usual one: completion for humanevalplus, chat for
+// humanevalplus_chat and LiveCodeBench.
 StatusOr<nlohmann::json> ScoreCodeCandidate(const Sandbox& sandbox, std::string_view task,
                                             std::string_view record_json,
                                             const std::string& response,
