@@ -24,8 +24,9 @@ constexpr char kPython[] = "/usr/bin/python3";
 constexpr char kCandidate[] = "def add(a, b):\n    return a + b\nassert add(2, 3) == 5\n";
 
 void BM_BarePython(benchmark::State& state) {
-  char* argv[] = {const_cast<char*>(kPython), const_cast<char*>("-I"), const_cast<char*>("-B"),
-                  const_cast<char*>("-c"), const_cast<char*>(kCandidate), nullptr};
+  char* argv[] = {const_cast<char*>(kPython),    const_cast<char*>("-I"),
+                  const_cast<char*>("-B"),       const_cast<char*>("-c"),
+                  const_cast<char*>(kCandidate), nullptr};
   for (auto _ : state) {
     pid_t pid = 0;
     if (posix_spawn(&pid, kPython, nullptr, nullptr, argv, environ) != 0) {

@@ -221,7 +221,8 @@ TEST(HumanEvalPlusChat, ThePromptIsEvalPlusInstructionWithTheResponsePrefix) {
   const std::string stripped = "def add(x: int, y: int):\n    \"\"\"Add two numbers x and y";
   const std::string& p = prompts[53];
   EXPECT_EQ(p.rfind("<|im_start|>user\nPlease provide a self-contained Python script that solves "
-                    "the following problem in a markdown code block:\n```\n" + stripped,
+                    "the following problem in a markdown code block:\n```\n" +
+                        stripped,
                     0),
             0u)
       << p;

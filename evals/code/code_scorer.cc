@@ -85,7 +85,8 @@ class CodeSampleScorer : public SampleScorer {
     if (task.process_results == "humanevalplus") {
       return context.chat ? ResponseStyle::kChat : ResponseStyle::kCompletion;
     }
-    const bool base = task.process_docs.is_object() && task.process_docs.value("prompt", "") == "base";
+    const bool base =
+        task.process_docs.is_object() && task.process_docs.value("prompt", "") == "base";
     return base ? ResponseStyle::kCompletion : ResponseStyle::kChat;
   }
 

@@ -256,9 +256,9 @@ StatusOr<std::string> SanitizeReply(const Sandbox& sandbox, const std::string& r
   const std::string nonce = Nonce();
   SandboxRequest req;
   req.script = CheckerSource("humanevalplus_sanitize.py");
-  req.stdin_data = json{{"nonce", nonce}, {"text", ValidUtf8(reply)}, {"entry_point", entry_point}}
-                       .dump();
-  req.limits.wall_seconds = 60;  // quadratic in the reply's lines; a 2000-token reply takes ~1 s
+  req.stdin_data =
+      json{{"nonce", nonce}, {"text", ValidUtf8(reply)}, {"entry_point", entry_point}}.dump();
+  req.limits.wall_seconds = 60;  // quadratic in the reply's lines: ~3 s for 300 lines
   req.limits.cpu_seconds = 60;
   req.limits.output_bytes = 4 << 20;
   LFM_ASSIGN_OR_RETURN(SandboxResult r, sandbox.Run(req));
@@ -294,8 +294,8 @@ StatusOr<json> ScoreHumanEvalPlus(const Sandbox& sandbox, std::string_view recor
   }
   std::string solution;
   if (style == ResponseStyle::kChat) {
-    LFM_ASSIGN_OR_RETURN(solution,
-                         SanitizeReply(sandbox, completion, record["entry_point"].get<std::string>()));
+    LFM_ASSIGN_OR_RETURN(
+        solution, SanitizeReply(sandbox, completion, record["entry_point"].get<std::string>()));
   } else {
     solution = prompt + ValidUtf8(completion);  // EvalPlus: prompt + completion
   }
@@ -493,7 +493,8 @@ StatusOr<std::string> LcbBasePrompt(const LcbFewShot& fewshot, const json& doc) 
   const json& example = starter.empty() ? fewshot.stdin_examples.at(0) : fewshot.func.at(0);
   auto field = [&](const char* name) -> StatusOr<std::string> {
     if (!example.contains(name) || !example[name].is_string()) {
-      return Error(StatusCode::kDataLoss, "LiveCodeBench few-shot example has no string '{}'", name);
+      return Error(StatusCode::kDataLoss, "LiveCodeBench few-shot example has no string '{}'",
+                   name);
     }
     return example[name].get<std::string>();
   };
@@ -510,8 +511,7 @@ StatusOr<std::string> LcbBasePrompt(const LcbFewShot& fewshot, const json& doc) 
   if (!starter.empty()) {
     LFM_ASSIGN_OR_RETURN(sample_code, field("sample_code"));
   }
-  return part(question, sample_code, answer) +
-         part(doc.value("question_content", ""), starter, "");
+  return part(question, sample_code, answer) + part(doc.value("question_content", ""), starter, "");
 }
 
 StatusOr<std::vector<json>> PrepareLcbDocs(std::vector<json> docs, const std::string& start_date,
