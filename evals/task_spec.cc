@@ -372,7 +372,7 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_ASSIGN_OR_RETURN(t.description, f.OptionalTemplate("description"));
   LFM_ASSIGN_OR_RETURN(t.gen_prefix, f.OptionalTemplate("gen_prefix"));
   if (t.gen_prefix && t.output_type != OutputType::kGenerateUntil) {
-    return f.Wrong("gen_prefix", "only for output_type generate_until");
+    return f.Wrong("gen_prefix", "used with output_type generate_until only");
   }
   LFM_ASSIGN_OR_RETURN(int64_t shots, f.Int("num_fewshot", 0));
   if (shots < 0) return f.Wrong("num_fewshot", "a non-negative integer");
