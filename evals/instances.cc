@@ -128,6 +128,10 @@ StatusOr<Instance> BuildOne(const TaskSpec& task, const json& doc, int64_t doc_i
   } else {
     inst.prompt = description + fewshot_block + question;
   }
+  if (task.gen_prefix) {
+    LFM_ASSIGN_OR_RETURN(std::string prefix, task.gen_prefix->Render(doc));
+    inst.prompt += (options.chat_model ? "" : task.target_delimiter) + prefix;
+  }
   LFM_ASSIGN_OR_RETURN(inst.target, task.doc_to_target.Render(doc));
   switch (task.output_type) {
     case OutputType::kMultipleChoice: {
@@ -210,7 +214,7 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
   if (!test_docs.ok()) return test_docs.status().WithPrefix(where);
   TaskInstances out;
   if (!task.process_docs.is_null()) {
-    LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, *test_docs).WithPrefix(where));
+    LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, cache.data_dir(), *test_docs).WithPrefix(where));
   }
   out.original_docs = static_cast<int64_t>(test_docs->size());
   if (options.limit && *options.limit < out.original_docs) test_docs->resize(*options.limit);
@@ -225,7 +229,7 @@ StatusOr<TaskInstances> BuildInstances(const TaskSpec& task, DocumentCache& cach
       if (!docs.ok()) return docs.status().WithPrefix(where);
       fewshot_docs = std::move(docs).value();
       if (!task.process_docs.is_null()) {
-        LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, fewshot_docs).WithPrefix(where));
+        LFM_RETURN_IF_ERROR(ApplyProcessDocs(task.process_docs, cache.data_dir(), fewshot_docs).WithPrefix(where));
       }
     } else {
       fewshot_docs = task.fewshot.samples;

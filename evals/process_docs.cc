@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "evals/code/code_tasks.h"
 #include "evals/python_random.h"
@@ -22,7 +23,7 @@ std::string GpqaPreprocess(std::string text) {
   return PyReplace(text, "  ", " ");
 }
 
-Status Gpqa(const json& config, std::vector<json>& docs) {
+Status Gpqa(const json& config, const std::string& /*data_dir*/, std::vector<json>& docs) {
   const uint64_t seed = static_cast<uint64_t>(config.value("seed", int64_t{0}));
   PythonRandom rng(seed);
   static const char* kColumns[] = {"Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2",
@@ -50,10 +51,19 @@ Status Gpqa(const json& config, std::vector<json>& docs) {
 }
 
 // livecodebench: the problems whose contest date falls in start_date..end_date (YYYY-MM-DD,
-// inclusive, as lcb_runner's --start_date/--end_date; "" = open), with the prompt's format part.
-Status LiveCodeBench(const json& config, std::vector<json>& docs) {
+// inclusive, as lcb_runner's --start_date/--end_date; "" = open), with the prompt's format part
+// and, for prompt: base, the base-model prompt.
+Status LiveCodeBench(const json& config, const std::string& data_dir, std::vector<json>& docs) {
+  const std::string prompt = config.value("prompt", "chat");
+  std::optional<code::LcbFewShot> fewshot;
+  if (prompt == "base") {
+    LFM_ASSIGN_OR_RETURN(fewshot, code::LoadLcbFewShot(data_dir));
+  } else if (prompt != "chat") {
+    return Error(StatusCode::kInvalidArgument,
+                 "process_docs: livecodebench 'prompt' is chat or base, got '{}'", prompt);
+  }
   auto prepared = code::PrepareLcbDocs(std::move(docs), config.value("start_date", ""),
-                                       config.value("end_date", ""));
+                                       config.value("end_date", ""), fewshot ? &*fewshot : nullptr);
   if (!prepared.ok()) return prepared.status();
   docs = std::move(prepared).value();
   return OkStatus();
@@ -61,13 +71,13 @@ Status LiveCodeBench(const json& config, std::vector<json>& docs) {
 
 struct Transform {
   std::vector<std::string> options;  // besides "function"
-  std::function<Status(const json&, std::vector<json>&)> apply;
+  std::function<Status(const json&, const std::string&, std::vector<json>&)> apply;
 };
 
 const std::map<std::string, Transform>& ProcessDocsRegistry() {
   static const auto* registry = new std::map<std::string, Transform>{
       {kGpqaProcessDocs, {{"seed"}, Gpqa}},
-      {"livecodebench", {{"start_date", "end_date"}, LiveCodeBench}},
+      {"livecodebench", {{"start_date", "end_date", "prompt"}, LiveCodeBench}},
   };
   return *registry;
 }
@@ -99,9 +109,9 @@ Status CheckProcessDocs(const json& config) {
   return OkStatus();
 }
 
-Status ApplyProcessDocs(const json& config, std::vector<json>& docs) {
+Status ApplyProcessDocs(const json& config, const std::string& data_dir, std::vector<json>& docs) {
   LFM_RETURN_IF_ERROR(CheckProcessDocs(config));
-  return ProcessDocsRegistry().at(config["function"].get<std::string>()).apply(config, docs);
+  return ProcessDocsRegistry().at(config["function"].get<std::string>()).apply(config, data_dir, docs);
 }
 
 }  // namespace lfm::evals

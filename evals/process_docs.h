@@ -16,8 +16,11 @@ namespace lfm::evals {
 // Checks `config` ({function: NAME, options...}) names a registered transform with valid options;
 // errors name the option.
 Status CheckProcessDocs(const nlohmann::json& config);
-// Applies the transform to `docs`, in file order. Errors name the document and the field.
-Status ApplyProcessDocs(const nlohmann::json& config, std::vector<nlohmann::json>& docs);
+// Applies the transform to `docs`, in file order; `data_dir` is where a transform finds the
+// files it reads besides the split (LiveCodeBench's few-shot examples). Errors name the document
+// and the field, or the file.
+Status ApplyProcessDocs(const nlohmann::json& config, const std::string& data_dir,
+                        std::vector<nlohmann::json>& docs);
 
 // gpqa: from the official CSV columns (Correct Answer, Incorrect Answer 1..3) to `choices` (each
 // stripped, " [title]" -> ". ", double spaces collapsed, as lm-eval's gpqa preprocess), the four
@@ -25,5 +28,10 @@ Status ApplyProcessDocs(const nlohmann::json& config, std::vector<nlohmann::json
 // The permutations are Python's random.Random(seed).sample(range(4), 4), drawn once per document
 // in file order (bit-exact with CPython), so the option order is fixed by the recorded seed.
 inline constexpr const char* kGpqaProcessDocs = "gpqa";
+
+// livecodebench: {start_date, end_date, prompt}: the problems of the contest-date window, each
+// with `format_block` (the chat prompt's "### Format:" part) and, with prompt: base, `base_prompt`
+// (lcb_runner's prompt for base models: one few-shot example, read from the data directory's
+// livecodebench/fewshot_generation_{func,stdin}.json). See code::PrepareLcbDocs.
 
 }  // namespace lfm::evals

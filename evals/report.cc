@@ -166,6 +166,8 @@ json ResultsJson(const RunResult& result, const TaskRegistry& registry, const Re
       {"gen_kwargs", o.gen_kwargs},
       {"fewshot_as_multiturn", false},
   };
+  // --samples n: completions per document (sample j seeded fewshot_seed + j), pass@k for k <= n.
+  if (o.samples > 1) out["config"]["samples_per_doc"] = o.samples;
   out["git_hash"] = context.run.build.git_commit;
   out["date"] = static_cast<double>(context.run.started_ms) / 1000.0;
   out["total_evaluation_time_seconds"] = fmt::format("{:.3f}", context.seconds);

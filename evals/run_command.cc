@@ -96,7 +96,14 @@ void RunEvalCommand(EvalRunArgs& args) {
   }
   if (args.tasks.empty()) FailCommand("--tasks is required (or --suite lfm2)");
   ValueOrExit(registry.ExpandToTasks(args.tasks));
-  ValueOrExit(ParseGenKwargs(args.gen_kwargs));
+  {
+    RunnerOptions check;
+    check.tasks = args.tasks;
+    check.samples = args.samples;
+    check.gen_kwargs = ValueOrExit(ParseGenKwargs(args.gen_kwargs));
+    const Status drawn = CheckSamplesAreDrawn(registry, check);
+    if (!drawn.ok()) throw CLI::ValidationError(drawn.message());  // a usage error: exit 2
+  }
   auto store = ValueOrExit(results::ResultStore::Open(args.db, results::ResultStore::Mode::kReadWrite));
 
   args.engine.show_progress = !args.quiet;
@@ -114,6 +121,7 @@ void RunEvalCommand(EvalRunArgs& args) {
   options.seed = args.seed;
   options.gen_kwargs = ValueOrExit(ParseGenKwargs(args.gen_kwargs));
   options.batch_size = args.batch_size;
+  options.samples = args.samples;
   options.code_jobs = args.jobs;
   options.sandbox_isolation = args.sandbox;
   options.bootstrap_iters = args.bootstrap_iters;
@@ -186,12 +194,18 @@ void AddEvalRunCommand(CLI::App& eval_group) {
                   "Load task specs from this directory instead of the built-in ones");
   cmd->add_option("-o,--output", args->output,
                   "Also write lm-evaluation-harness-style results JSON here");
-  cmd->add_option("--seed", args->seed, "Few-shot sampler seed (lm-eval's fewshot seed)")
+  cmd->add_option("--seed", args->seed, "Few-shot sampler seed (lm-eval's fewshot seed); also the generation seed when sampling")
       ->capture_default_str();
   cmd->add_option("--gen-kwargs", args->gen_kwargs,
                   "Override generation settings of every generate_until task, as lm-eval's "
                   "--gen_kwargs: max_gen_toks=32,temperature=0.7,do_sample=true");
   cmd->add_option("--batch-size", args->batch_size, "Documents per model call")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--samples", args->samples,
+                  "Code tasks: completions drawn per problem (sample j with seed --seed + j), "
+                  "reported as pass@k for every k <= N; needs sampling in --gen-kwargs, e.g. "
+                  "do_sample=true,temperature=0.8,top_p=0.95")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,

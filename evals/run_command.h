@@ -31,6 +31,7 @@ struct EvalRunArgs {
   uint64_t seed = 1234;
   std::string gen_kwargs;
   int batch_size = 8;
+  int samples = 1;               // completions per document (pass@k for the code tasks)
   int jobs = 2;                  // code tasks: candidates run at once in the sandbox
   std::string sandbox = "auto";  // code tasks: sandbox isolation (auto, bwrap, rlimits)
   int bootstrap_iters = 100000;

@@ -1,5 +1,6 @@
 #include "evals/runner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -37,6 +38,7 @@ StatusOr<json> TaskSettings(const PreparedTask& t, const RunnerOptions& options,
                    {"original_docs", t.data.original_docs}};
   settings["limit"] = options.limit ? json(*options.limit) : json(nullptr);
   if (t.spec->output_type == OutputType::kGenerateUntil) {
+    settings["samples"] = options.samples;  // sample j drawn with seed + j
     const GenerationSpec g = WithGenKwargs(t.spec->generation, options.gen_kwargs);
     settings["generation"] = {{"until", g.until},         {"max_gen_toks", g.max_gen_toks},
                               {"do_sample", g.do_sample}, {"temperature", g.temperature},
@@ -54,9 +56,11 @@ StatusOr<json> TaskSettings(const PreparedTask& t, const RunnerOptions& options,
   return settings;
 }
 
-// Sends one batch of instances to the model; one ModelOutput per instance.
+// Sends one batch of instances to the model; one ModelOutput per instance, with `samples`
+// completions of each generate_until instance (sample j seeded with the request's seed + j).
 StatusOr<std::vector<ModelOutput>> CallModel(LanguageModel& model, OutputType type,
-                                             const std::vector<const Instance*>& batch) {
+                                             const std::vector<const Instance*>& batch,
+                                             int samples) {
   std::vector<ModelOutput> outputs(batch.size());
   switch (type) {
     case OutputType::kMultipleChoice:
@@ -82,10 +86,19 @@ StatusOr<std::vector<ModelOutput>> CallModel(LanguageModel& model, OutputType ty
       break;
     }
     case OutputType::kGenerateUntil: {
+      const size_t n = static_cast<size_t>(std::max(1, samples));
       std::vector<GenerationRequest> requests;
-      for (const Instance* inst : batch) requests.push_back(*inst->generation);
+      for (const Instance* inst : batch) {
+        for (size_t j = 0; j < n; ++j) {
+          requests.push_back(*inst->generation);
+          requests.back().seed += j;
+        }
+      }
       LFM_ASSIGN_OR_RETURN(std::vector<std::string> results, model.GenerateUntil(requests));
-      for (size_t i = 0; i < batch.size(); ++i) outputs[i].generation = results.at(i);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        outputs[i].generation = results.at(i * n);
+        if (n > 1) outputs[i].samples.assign(results.begin() + i * n, results.begin() + (i + 1) * n);
+      }
       break;
     }
   }
@@ -278,7 +291,7 @@ std::string ResumeKey(const TaskRegistry& registry, const std::vector<std::strin
                       const RunnerOptions& options) {
   json specs = json::object();
   for (const std::string& name : leaf_tasks) specs[name] = registry.FindTask(name)->config;
-  const json key = {
+  json key = {
       {"model", options.model_identity},
       {"backend", options.run.backend},
       {"tasks", options.tasks},
@@ -289,12 +302,31 @@ std::string ResumeKey(const TaskRegistry& registry, const std::vector<std::strin
       {"seed", options.seed},
       {"gen_kwargs", options.gen_kwargs},
   };
+  if (options.samples > 1) key["samples"] = options.samples;  // n = 1 keeps earlier runs' keys
   return results::Sha256Hex(key.dump());
+}
+
+Status CheckSamplesAreDrawn(const TaskRegistry& registry, const RunnerOptions& options) {
+  if (options.samples <= 1) return OkStatus();
+  LFM_ASSIGN_OR_RETURN(std::vector<std::string> leaves, registry.ExpandToTasks(options.tasks));
+  for (const std::string& name : leaves) {
+    const TaskSpec& spec = *registry.FindTask(name);
+    if (spec.output_type != OutputType::kGenerateUntil) continue;
+    const GenerationSpec g = WithGenKwargs(spec.generation, options.gen_kwargs);
+    if (!g.do_sample || g.temperature <= 0) {
+      return Error(StatusCode::kInvalidArgument,
+                   "--samples {}: task {} generates greedily, so every sample would be the same; "
+                   "add sampling, e.g. --gen-kwargs do_sample=true,temperature=0.8,top_p=0.95",
+                   options.samples, name);
+    }
+  }
+  return OkStatus();
 }
 
 StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, DocumentCache& data,
                             results::ResultStore& store, const RunnerOptions& options) {
   LFM_ASSIGN_OR_RETURN(std::vector<std::string> leaves, registry.ExpandToTasks(options.tasks));
+  LFM_RETURN_IF_ERROR(CheckSamplesAreDrawn(registry, options));
   // Everything that can fail on bad specs or data fails here, before the model runs.
   InstanceOptions instance_options;
   instance_options.limit = options.limit;
@@ -306,8 +338,10 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
   for (const std::string& name : leaves) {
     PreparedTask t;
     t.spec = registry.FindTask(name);
-    LFM_ASSIGN_OR_RETURN(t.scorer, SampleScorer::Make(*t.spec, {data.data_dir(), options.code_jobs,
-                                                                options.sandbox_isolation}));
+    LFM_ASSIGN_OR_RETURN(t.scorer,
+                         SampleScorer::Make(*t.spec, {data.data_dir(), options.code_jobs,
+                                                      options.sandbox_isolation, options.samples,
+                                                      options.chat}));
     LFM_ASSIGN_OR_RETURN(t.data, BuildInstances(*t.spec, data, instance_options));
     tasks.push_back(std::move(t));
   }
@@ -376,7 +410,7 @@ StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, 
       }
       const size_t end = std::min(todo.size(), start + static_cast<size_t>(options.batch_size));
       std::vector<const Instance*> batch(todo.begin() + start, todo.begin() + end);
-      auto outputs = CallModel(model, t.spec->output_type, batch);
+      auto outputs = CallModel(model, t.spec->output_type, batch, options.samples);
       if (!outputs.ok()) {
         if (outputs.status().code() == StatusCode::kCancelled) {
           stopped = true;

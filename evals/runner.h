@@ -34,6 +34,10 @@ struct RunnerOptions {
   // (ParseGenKwargs in task_spec.h); part of the resume key.
   nlohmann::json gen_kwargs = nlohmann::json::object();
   int batch_size = 8;              // documents per model call
+  // generate_until: completions drawn per document, sample j with generation seed `seed + j`;
+  // n > 1 needs sampling settings (gen_kwargs) and a scorer that reports pass@k (the code
+  // tasks). All n are scored and stored with the document; part of the resume key when n > 1.
+  int samples = 1;
   int code_jobs = 1;               // code tasks: candidates run at once in the sandbox
   std::string sandbox_isolation = "auto";  // code tasks: evals/code/sandbox.h
   int bootstrap_iters = 100000;    // lm-eval's --bootstrap_iters (standard errors of non-means)
@@ -93,6 +97,10 @@ struct RunResult {
 // A cancel is not an error: it returns complete == false after marking the run incomplete.
 StatusOr<RunResult> RunEval(LanguageModel& model, const TaskRegistry& registry, DocumentCache& data,
                             results::ResultStore& store, const RunnerOptions& options);
+
+// kInvalidArgument naming the task when `options.samples` > 1 would draw n identical greedy
+// completions (a generate_until task without do_sample and a temperature > 0).
+Status CheckSamplesAreDrawn(const TaskRegistry& registry, const RunnerOptions& options);
 
 // The resume key of a run: a hash of the model identity, the requested tasks, each task's spec
 // and every setting that changes the numbers (limit, shots, chat, seed, backend).

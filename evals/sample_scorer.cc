@@ -216,8 +216,16 @@ std::vector<StatusOr<SampleScores>> SampleScorer::ScoreBatch(
 
 StatusOr<std::unique_ptr<SampleScorer>> SampleScorer::Make(const TaskSpec& task,
                                                            const ScorerContext& context) {
+  if (!task.process_results.empty() && code::IsCodeScorer(task.process_results)) {
+    return code::MakeCodeSampleScorer(task, context);
+  }
+  if (context.samples > 1) {
+    return Error(StatusCode::kInvalidArgument,
+                 "task {}: --samples {} (pass@k) is for the code tasks (humanevalplus, "
+                 "livecodebench); this task scores one completion per document",
+                 task.task, context.samples);
+  }
   if (!task.process_results.empty()) {
-    if (code::IsCodeScorer(task.process_results)) return code::MakeCodeSampleScorer(task, context);
     return ProcessResultsScorer::Make(task);
   }
   switch (task.output_type) {

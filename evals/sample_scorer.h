@@ -45,6 +45,9 @@ struct ModelOutput {
   std::vector<LogLikelihoodResult> loglikelihoods;  // multiple_choice / loglikelihood
   std::optional<double> rolling;                    // loglikelihood_rolling
   std::optional<std::string> generation;            // generate_until
+  // generate_until with n > 1 samples per document (pass@k): all n completions, in seed order
+  // (generation is the first); empty with one sample.
+  std::vector<std::string> samples;
 };
 
 // What document scorers that run code need besides the spec.
@@ -52,6 +55,8 @@ struct ScorerContext {
   std::string data_dir;  // where the task's data files are (raw HumanEval+ records)
   int code_jobs = 1;     // candidates run at once in the sandbox
   std::string sandbox_isolation = "auto";  // evals/code/sandbox.h: auto | bwrap | rlimits
+  int samples = 1;    // completions per document; n > 1 only for scorers that report pass@k
+  bool chat = false;  // prompts went through the chat template (HumanEval+ sanitizes replies)
 };
 
 class SampleScorer {

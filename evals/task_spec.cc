@@ -322,7 +322,7 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_RETURN_IF_ERROR(f.CheckKeys(
       {"task", "task_alias", "tag", "benchmark", "dataset", "test_split", "fewshot_split",
        "output_type", "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter",
-       "fewshot_delimiter", "description", "num_fewshot", "fewshot_config", "generation_kwargs",
+       "fewshot_delimiter", "description", "gen_prefix", "num_fewshot", "fewshot_config", "generation_kwargs",
        "filter_list", "metric_list", "process_results", "report_by", "process_docs",
        "display_samples", "multi_turn", "repeats", "metadata"}));
   TaskSpec t;
@@ -370,6 +370,10 @@ StatusOr<TaskSpec> ParseTask(const json& obj, const std::string& file) {
   LFM_ASSIGN_OR_RETURN(t.target_delimiter, f.String("target_delimiter", " "));
   LFM_ASSIGN_OR_RETURN(t.fewshot_delimiter, f.String("fewshot_delimiter", "\n\n"));
   LFM_ASSIGN_OR_RETURN(t.description, f.OptionalTemplate("description"));
+  LFM_ASSIGN_OR_RETURN(t.gen_prefix, f.OptionalTemplate("gen_prefix"));
+  if (t.gen_prefix && t.output_type != OutputType::kGenerateUntil) {
+    return f.Wrong("gen_prefix", "used with output_type generate_until only");
+  }
   LFM_ASSIGN_OR_RETURN(int64_t shots, f.Int("num_fewshot", 0));
   if (shots < 0) return f.Wrong("num_fewshot", "a non-negative integer");
   t.num_fewshot = static_cast<int>(shots);

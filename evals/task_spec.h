@@ -105,6 +105,10 @@ struct TaskSpec {
   std::string target_delimiter = " ";
   std::string fewshot_delimiter = "\n\n";
   std::optional<PromptTemplate> description;
+  // lm-eval's gen_prefix (generate_until): the start of the answer, written for the model to
+  // continue: after the chat template's assistant header in chat runs, after target_delimiter
+  // otherwise. The response is what the model writes after it.
+  std::optional<PromptTemplate> gen_prefix;
   int num_fewshot = 0;
   FewshotSpec fewshot;
   GenerationSpec generation;

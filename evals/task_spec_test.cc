@@ -101,6 +101,10 @@ TEST(TaskSpecTest, LoaderErrorsNameFileAndField) {
   EXPECT_EQ(LoadError({{"t.yaml", bad_type}}),
             "t.yaml: unknown output_type 'generate' (multiple_choice, loglikelihood, "
             "loglikelihood_rolling, generate_until)");
+  std::string choice_with_prefix = good;
+  choice_with_prefix.replace(choice_with_prefix.find("generate_until"), 14, "multiple_choice");
+  EXPECT_EQ(LoadError({{"t.yaml", choice_with_prefix + "doc_to_choice: ['a', 'b']\ngen_prefix: 'A:'\n"}}),
+            "t.yaml: 'gen_prefix' must be used with output_type generate_until only, got \"A:\"");
   std::string bad_template = good;
   bad_template.replace(bad_template.find("'Q: {{q}}'"), 10, "'Q: {{q'");
   EXPECT_EQ(LoadError({{"t.yaml", bad_template}}),

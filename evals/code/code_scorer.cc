@@ -20,53 +20,121 @@ using nlohmann::json;
 class CodeSampleScorer : public SampleScorer {
  public:
   CodeSampleScorer(const TaskSpec& task, const ScorerContext& context, Sandbox sandbox)
-      : kind_(task.process_results), context_(context), sandbox_(std::move(sandbox)) {
+      : kind_(task.process_results),
+        style_(ResponseStyleOf(task, context)),
+        context_(context),
+        sandbox_(std::move(sandbox)) {
     const auto split = task.dataset.find(task.test_split);
     if (split != task.dataset.end())
       data_file_ = (std::filesystem::path(context.data_dir) / split->second.file).string();
   }
 
-  void AddKey(const MetricSpec& m) {
-    keys_.push_back({m.metric, "none", m.aggregation, m.higher_is_better});
+  void AddKey(const std::string& metric, const MetricSpec& m) {
+    keys_.push_back({metric, "none", m.aggregation, m.higher_is_better});
   }
 
   StatusOr<SampleScores> Score(const Instance& inst, const ModelOutput& out) const override {
     if (!out.generation) return Error(StatusCode::kInternal, "doc {}: no generation", inst.doc_id);
+    std::vector<json> scores;
+    for (const std::string& completion : Completions(out)) {
+      LFM_ASSIGN_OR_RETURN(json score, ScoreCompletion(inst, completion));
+      scores.push_back(std::move(score));
+    }
+    return Summarize(out, scores);
+  }
+
+  // Every completion of the batch (n per document) runs on its own sandbox worker.
+  std::vector<StatusOr<SampleScores>> ScoreBatch(
+      const std::vector<const Instance*>& instances,
+      const std::vector<ModelOutput>& outputs) const override {
+    std::vector<std::pair<size_t, std::string>> jobs;  // (document, completion)
+    for (size_t i = 0; i < instances.size(); ++i) {
+      if (!outputs[i].generation) continue;  // Score reports it
+      for (const std::string& completion : Completions(outputs[i])) jobs.push_back({i, completion});
+    }
+    std::vector<std::optional<StatusOr<json>>> slots(jobs.size());
+    ThreadPool pool(std::max(1, std::min<int>(context_.code_jobs, static_cast<int>(jobs.size()))));
+    pool.Run(static_cast<int64_t>(jobs.size()), [&](int64_t j, int) {
+      slots[j] = ScoreCompletion(*instances[jobs[j].first], jobs[j].second);
+    });
+    std::vector<StatusOr<SampleScores>> results;
+    size_t next = 0;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      if (!outputs[i].generation) {
+        results.push_back(Score(*instances[i], outputs[i]));
+        continue;
+      }
+      std::vector<json> scores;
+      std::optional<Status> error;
+      for (; next < jobs.size() && jobs[next].first == i; ++next) {
+        if (!slots[next]->ok()) {
+          if (!error) error = slots[next]->status();
+        } else {
+          scores.push_back(**slots[next]);
+        }
+      }
+      results.push_back(error ? StatusOr<SampleScores>(*error) : Summarize(outputs[i], scores));
+    }
+    return results;
+  }
+
+ private:
+  // HumanEval+ sanitizes replies in chat runs; LiveCodeBench's prompt decides (process_docs'
+  // prompt: base asks for a bare program, the chat prompt for a fenced block).
+  static ResponseStyle ResponseStyleOf(const TaskSpec& task, const ScorerContext& context) {
+    if (task.process_results == "humanevalplus") {
+      return context.chat ? ResponseStyle::kChat : ResponseStyle::kCompletion;
+    }
+    const bool base =
+        task.process_docs.is_object() && task.process_docs.value("prompt", "") == "base";
+    return base ? ResponseStyle::kCompletion : ResponseStyle::kChat;
+  }
+
+  static std::vector<std::string> Completions(const ModelOutput& out) {
+    return out.samples.empty() ? std::vector<std::string>{*out.generation} : out.samples;
+  }
+
+  StatusOr<json> ScoreCompletion(const Instance& inst, const std::string& completion) const {
     std::string record_json;
     if (kind_ == "humanevalplus") {
       LFM_ASSIGN_OR_RETURN(record_json, RawRecord(inst.doc));
     } else {
       record_json = inst.doc.dump();
     }
-    LFM_ASSIGN_OR_RETURN(json score,
-                         ScoreCodeCandidate(sandbox_, kind_, record_json, *out.generation));
+    return ScoreCodeCandidate(sandbox_, kind_, record_json, completion, style_);
+  }
+
+  // One document's scores: with one completion its score object is the extracted value; with n,
+  // {"n", "correct", "samples": [{"response", "score"}...]} and pass@k for every k <= n.
+  SampleScores Summarize(const ModelOutput& out, const std::vector<json>& scores) const {
+    const std::vector<std::string> completions = Completions(out);
+    const int n = static_cast<int>(scores.size());
+    int correct = 0, correct_base = 0;
+    for (const json& score : scores) {
+      correct += CodeScorePassed(kind_, score) ? 1 : 0;
+      correct_base += CodeScorePassed(kind_, score, /*base=*/true) ? 1 : 0;
+    }
     SampleScores s;
-    s.response = *out.generation;
-    s.extracted = score;
-    const json produced =
-        kind_ == "humanevalplus"
-            ? json{{"pass@1,none", CodeScorePassed(kind_, score) ? 1.0 : 0.0},
-                   {"pass@1_base,none", CodeScorePassed(kind_, score, true) ? 1.0 : 0.0}}
-            : json{{"pass@1,none", CodeScorePassed(kind_, score) ? 1.0 : 0.0}};
+    s.response = completions.front();
+    if (n == 1) {
+      s.extracted = scores.front();
+      s.passed = correct == 1;
+    } else {
+      s.extracted = {{"n", n}, {"correct", correct}, {"samples", json::array()}};
+      if (kind_ == "humanevalplus") s.extracted["correct_base"] = correct_base;
+      for (int j = 0; j < n; ++j) {
+        s.extracted["samples"].push_back({{"response", completions[j]}, {"score", scores[j]}});
+      }
+    }
+    json produced = json::object();
+    for (int k = 1; k <= n; ++k) {
+      produced[fmt::format("pass@{},none", k)] = PassAtK(n, correct, k);
+      produced[fmt::format("pass@{}_base,none", k)] = PassAtK(n, correct_base, k);
+    }
     for (const MetricKey& key : keys_) s.scores[key.Key()] = produced[key.Key()];
-    s.passed = CodeScorePassed(kind_, score);
     return s;
   }
 
-  std::vector<StatusOr<SampleScores>> ScoreBatch(
-      const std::vector<const Instance*>& instances,
-      const std::vector<ModelOutput>& outputs) const override {
-    std::vector<std::optional<StatusOr<SampleScores>>> slots(instances.size());
-    ThreadPool pool(
-        std::max(1, std::min<int>(context_.code_jobs, static_cast<int>(instances.size()))));
-    pool.Run(static_cast<int64_t>(instances.size()),
-             [&](int64_t i, int) { slots[i] = Score(*instances[i], outputs[i]); });
-    std::vector<StatusOr<SampleScores>> scores;
-    for (auto& slot : slots) scores.push_back(std::move(*slot));
-    return scores;
-  }
-
- private:
   // HumanEval+ records as published: the checker needs the JSON text itself, since parsed
   // documents hold integers wider than 64 bits only approximately. Indexed by task_id once.
   StatusOr<std::string> RawRecord(const json& doc) const {
@@ -96,6 +164,7 @@ class CodeSampleScorer : public SampleScorer {
   }
 
   std::string kind_;
+  ResponseStyle style_;
   ScorerContext context_;
   Sandbox sandbox_;
   std::string data_file_;
@@ -132,7 +201,11 @@ StatusOr<std::unique_ptr<SampleScorer>> MakeCodeSampleScorer(const TaskSpec& tas
       return Error(StatusCode::kInvalidArgument, "{}: metric '{}' needs aggregation mean",
                    task.file, m.metric);
     }
-    s->AddKey(m);
+    // With n samples per document, pass@k for every k <= n (pass@1_base -> pass@k_base).
+    const std::string suffix = m.metric.substr(std::string("pass@1").size());
+    for (int k = 1; k <= std::max(1, context.samples); ++k) {
+      s->AddKey(fmt::format("pass@{}{}", k, suffix), m);
+    }
   }
   return std::unique_ptr<SampleScorer>(std::move(s));
 }

@@ -4,6 +4,11 @@
 // workers. Metrics (filter "none"): humanevalplus gives pass@1 (HumanEval+: base and plus tests)
 // and pass@1_base (HumanEval); livecodebench gives pass@1. The full score object, including the
 // sandbox's isolation, is stored as the sample's `extracted` value.
+// With n samples per document (ScorerContext::samples, `eval run --samples n`) every completion
+// is scored, the extracted value is {"n", "correct", ["correct_base"], "samples": [{"response",
+// "score"}...]}, and the metrics are pass@k (and pass@k_base) for every k <= n, the unbiased
+// estimator over the document's n completions (PassAtK), averaged over documents.
+// HumanEval+ in a chat run (ScorerContext::chat) grades EvalPlus' sanitized code of the reply.
 #pragma once
 
 #include <memory>

@@ -32,7 +32,7 @@ StatusOr<std::vector<json>> ScoreCodeCandidates(const Sandbox& sandbox, const st
 
 std::vector<PassAtKRow> PassAtKSummary(const std::string& task, const std::vector<json>& records,
                                        const std::vector<json>& scores) {
-  const bool humaneval = task == "humanevalplus";
+  const bool humaneval = IsHumanEvalPlusTask(task);
   const char* id_field = humaneval ? "task_id" : "question_id";
   std::vector<std::pair<std::string, bool>> sets =
       humaneval ? std::vector<std::pair<std::string, bool>>{{"base", true}, {"plus", false}}

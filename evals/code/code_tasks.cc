@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "base/check.h"
+#include "evals/data_reader.h"
 #include "evals/embedded_files.h"
+#include "evals/scoring/py_str.h"
 
 namespace lfm::evals::code {
 namespace {
@@ -239,13 +242,37 @@ std::string AsTimestamp(std::string iso) {
 
 }  // namespace
 
+bool IsHumanEvalPlusTask(std::string_view task) {
+  return task == "humanevalplus" || task == "humanevalplus_chat";
+}
+
 bool IsCodeTask(std::string_view task) {
-  return task == "humanevalplus" || task == "livecodebench" || task == "livecodebench_v5" ||
+  return IsHumanEvalPlusTask(task) || task == "livecodebench" || task == "livecodebench_v5" ||
          task == "livecodebench_v6";
 }
 
+StatusOr<std::string> SanitizeReply(const Sandbox& sandbox, const std::string& reply,
+                                    const std::string& entry_point) {
+  const std::string nonce = Nonce();
+  SandboxRequest req;
+  req.script = CheckerSource("humanevalplus_sanitize.py");
+  req.stdin_data =
+      json{{"nonce", nonce}, {"text", ValidUtf8(reply)}, {"entry_point", entry_point}}.dump();
+  req.limits.wall_seconds = 60;  // quadratic in the reply's lines: ~3 s for 300 lines
+  req.limits.cpu_seconds = 60;
+  req.limits.output_bytes = 4 << 20;
+  LFM_ASSIGN_OR_RETURN(SandboxResult r, sandbox.Run(req));
+  const auto res = CheckerResult(r.stdout_data, nonce);
+  if (!res || !res->contains("code") || !(*res)["code"].is_string()) {
+    return Error(StatusCode::kInternal, "the sanitizer printed no result ({}): {}",
+                 r.timed_out ? "timed out" : fmt::format("exit {}", r.exit_code),
+                 r.stderr_data.substr(0, 500));
+  }
+  return (*res)["code"].get<std::string>();
+}
+
 StatusOr<json> ScoreHumanEvalPlus(const Sandbox& sandbox, std::string_view record_json,
-                                  const std::string& completion) {
+                                  const std::string& completion, ResponseStyle style) {
   json record;
   try {
     record = json::parse(record_json);
@@ -265,7 +292,13 @@ StatusOr<json> ScoreHumanEvalPlus(const Sandbox& sandbox, std::string_view recor
   if (!record.contains("atol") || !record["atol"].is_number()) {
     return Error(StatusCode::kInvalidArgument, "record has no numeric 'atol' field");
   }
-  const std::string solution = prompt + ValidUtf8(completion);  // EvalPlus: prompt + completion
+  std::string solution;
+  if (style == ResponseStyle::kChat) {
+    LFM_ASSIGN_OR_RETURN(
+        solution, SanitizeReply(sandbox, completion, record["entry_point"].get<std::string>()));
+  } else {
+    solution = prompt + ValidUtf8(completion);  // EvalPlus: prompt + completion
+  }
   LFM_ASSIGN_OR_RETURN(json base, RunHumanEvalSet(sandbox, record_json, solution, "base"));
   json plus;
   if (base["passed"] == true) {
@@ -276,12 +309,14 @@ StatusOr<json> ScoreHumanEvalPlus(const Sandbox& sandbox, std::string_view recor
   const double seconds = base["seconds"].get<double>() + plus["seconds"].get<double>();
   base.erase("seconds");
   plus.erase("seconds");
-  return json{
+  json score = {
       {"base", base}, {"plus", plus}, {"sandbox", sandbox.isolation()}, {"seconds", seconds}};
+  if (style == ResponseStyle::kChat) score["program"] = solution;
+  return score;
 }
 
 StatusOr<json> ScoreLiveCodeBench(const Sandbox& sandbox, const json& record,
-                                  const std::string& response) {
+                                  const std::string& response, ResponseStyle style) {
   if (!record.is_object())
     return Error(StatusCode::kInvalidArgument, "record is not a JSON object");
   for (const char* field : {"public_test_cases", "private_test_cases"}) {
@@ -304,7 +339,8 @@ StatusOr<json> ScoreLiveCodeBench(const Sandbox& sandbox, const json& record,
     }
     if (metadata.is_object() && metadata.contains("func_name")) fn_name = metadata["func_name"];
   }
-  const std::string code = ExtractLastCodeBlock(ValidUtf8(response));
+  const std::string code = style == ResponseStyle::kChat ? ExtractLastCodeBlock(ValidUtf8(response))
+                                                         : PyStrip(ValidUtf8(response));
   const std::string nonce = Nonce();
   json job = {{"nonce", nonce},           {"code", code},       {"inputs", json::array()},
               {"outputs", json::array()}, {"fn_name", fn_name}, {"timeout", kLcbTimeout}};
@@ -333,8 +369,13 @@ StatusOr<json> ScoreLiveCodeBench(const Sandbox& sandbox, const json& record,
 }
 
 StatusOr<json> ScoreCodeCandidate(const Sandbox& sandbox, std::string_view task,
-                                  std::string_view record_json, const std::string& response) {
-  if (task == "humanevalplus") return ScoreHumanEvalPlus(sandbox, record_json, response);
+                                  std::string_view record_json, const std::string& response,
+                                  std::optional<ResponseStyle> style) {
+  if (IsHumanEvalPlusTask(task)) {
+    const ResponseStyle usual =
+        task == "humanevalplus_chat" ? ResponseStyle::kChat : ResponseStyle::kCompletion;
+    return ScoreHumanEvalPlus(sandbox, record_json, response, style.value_or(usual));
+  }
   if (IsCodeTask(task)) {
     json record;
     try {
@@ -342,13 +383,13 @@ StatusOr<json> ScoreCodeCandidate(const Sandbox& sandbox, std::string_view task,
     } catch (const json::exception& e) {
       return Error(StatusCode::kInvalidArgument, "record is not JSON ({})", e.what());
     }
-    return ScoreLiveCodeBench(sandbox, record, response);
+    return ScoreLiveCodeBench(sandbox, record, response, style.value_or(ResponseStyle::kChat));
   }
   return Error(StatusCode::kInvalidArgument, "'{}' is not a code task", task);
 }
 
 bool CodeScorePassed(std::string_view task, const json& score, bool base) {
-  if (task == "humanevalplus") return score[base ? "base" : "plus"]["passed"] == true;
+  if (IsHumanEvalPlusTask(task)) return score[base ? "base" : "plus"]["passed"] == true;
   return score["passed"] == true;
 }
 
@@ -428,8 +469,53 @@ double PassAtK(int n, int c, int k) {
   return 1.0 - prod;
 }
 
+StatusOr<LcbFewShot> LoadLcbFewShot(const std::string& data_dir) {
+  LcbFewShot fewshot;
+  for (auto [name, slot] : {std::pair{"func", &fewshot.func}, {"stdin", &fewshot.stdin_examples}}) {
+    const std::string path = (std::filesystem::path(data_dir) / "livecodebench" /
+                              fmt::format("fewshot_generation_{}.json", name))
+                                 .string();
+    LFM_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipFile(path));
+    try {
+      *slot = json::parse(text);
+    } catch (const json::exception& e) {
+      return Error(StatusCode::kDataLoss, "{}: not JSON ({})", path, e.what());
+    }
+    if (!slot->is_array() || slot->empty() || !(*slot)[0].is_object()) {
+      return Error(StatusCode::kDataLoss, "{}: expected a list of examples", path);
+    }
+  }
+  return fewshot;
+}
+
+StatusOr<std::string> LcbBasePrompt(const LcbFewShot& fewshot, const json& doc) {
+  const std::string starter = doc.value("starter_code", "");
+  const json& example = starter.empty() ? fewshot.stdin_examples.at(0) : fewshot.func.at(0);
+  auto field = [&](const char* name) -> StatusOr<std::string> {
+    if (!example.contains(name) || !example[name].is_string()) {
+      return Error(StatusCode::kDataLoss, "LiveCodeBench few-shot example has no string '{}'",
+                   name);
+    }
+    return example[name].get<std::string>();
+  };
+  auto part = [&](const std::string& question, const std::string& code, const std::string& answer) {
+    std::string text = "### Question\n" + question + "\n\n";
+    if (!starter.empty()) text += "### Starter Code\n" + code + "\n\n";
+    text += "### Answer\n\n" + answer;
+    if (!answer.empty()) text += "\n\n";
+    return text;
+  };
+  LFM_ASSIGN_OR_RETURN(std::string question, field("question"));
+  LFM_ASSIGN_OR_RETURN(std::string answer, field("answer"));
+  std::string sample_code;
+  if (!starter.empty()) {
+    LFM_ASSIGN_OR_RETURN(sample_code, field("sample_code"));
+  }
+  return part(question, sample_code, answer) + part(doc.value("question_content", ""), starter, "");
+}
+
 StatusOr<std::vector<json>> PrepareLcbDocs(std::vector<json> docs, const std::string& start_date,
-                                           const std::string& end_date) {
+                                           const std::string& end_date, const LcbFewShot* base) {
   static const std::string kWithStarter =
       "### Format: You will use the following starter code to write the solution to the problem "
       "and enclose your code within delimiters.\n";
@@ -451,6 +537,10 @@ StatusOr<std::vector<json>> PrepareLcbDocs(std::vector<json> docs, const std::st
     const std::string starter = doc.value("starter_code", "");
     doc["format_block"] = starter.empty() ? kWithoutStarter + "```python\n# YOUR CODE HERE\n```\n\n"
                                           : kWithStarter + "```python\n" + starter + "\n```\n\n";
+    if (base != nullptr) {
+      LFM_ASSIGN_OR_RETURN(std::string prompt, LcbBasePrompt(*base, doc));
+      doc["base_prompt"] = std::move(prompt);
+    }
     kept.push_back(std::move(doc));
   }
   return kept;

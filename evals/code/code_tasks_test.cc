@@ -80,6 +80,93 @@ TEST(PassAtK, MatchesTheUnbiasedEstimator) {
   EXPECT_NEAR(PassAtK(10, 3, 5), 1.0 - 21.0 / 252.0, 1e-12);  // 1 - C(7,5)/C(10,5)
   EXPECT_DOUBLE_EQ(PassAtK(5, 0, 1), 0.0);
   EXPECT_DOUBLE_EQ(PassAtK(5, 4, 2), 1.0);  // n - c < k
+  // Hand-computed: 1 - C(2,2)/C(3,2) = 2/3 and 1 - C(7,2)/C(10,2) = 1 - 21/45; c/n (what a
+  // per-sample mean gives) is only right for k = 1.
+  EXPECT_NEAR(PassAtK(3, 1, 2), 2.0 / 3.0, 1e-12);
+  EXPECT_NEAR(PassAtK(10, 3, 2), 1.0 - 21.0 / 45.0, 1e-12);
+  EXPECT_GT(std::abs(PassAtK(10, 3, 2) - 3.0 / 10.0), 0.2);
+  // n = 200 (Codex' setting): C(200, 100) ~ 9e58, so a factorial or binomial formula loses it;
+  // the product form stays exact to rounding. Reference: Python's fractions with math.comb.
+  EXPECT_NEAR(PassAtK(200, 10, 100), 0.9992289739372822, 1e-12);
+  EXPECT_NEAR(PassAtK(200, 1, 1), 0.005, 1e-15);
+}
+
+// ---- EvalPlus' sanitizer on replies in the shapes chat models write ---------------------------
+
+std::string Sanitized(const std::string& reply, const std::string& entry_point = "add") {
+  auto code = SanitizeReply(TheSandbox(), reply, entry_point);
+  EXPECT_TRUE(code.ok()) << code.status().message();
+  return code.ok() ? *code : "<error>";
+}
+
+TEST(Sanitize, FencedCodeWithProseAroundIt) {
+  EXPECT_EQ(Sanitized("Here is the solution:\n```python\nimport math\n\ndef add(a, b):\n"
+                      "    return a + b\n```\nThis adds two numbers."),
+            "import math\ndef add(a, b):\n    return a + b");
+}
+
+TEST(Sanitize, UnfencedCodeLosesItsDemoAndTests) {
+  EXPECT_EQ(Sanitized("Sure! Here's the function.\ndef add(a, b):\n    return a + b\n\n"
+                      "print(add(1, 2))\nassert add(2, 2) == 4\n"),
+            "def add(a, b):\n    return a + b");
+}
+
+TEST(Sanitize, OnlyTheLongestBlockOfSeveralIsKept) {
+  // The helper sits in a shorter block of its own: EvalPlus keeps one contiguous parsable run,
+  // so the entry point loses it (and fails when run).
+  EXPECT_EQ(Sanitized("First a helper:\n```python\ndef helper(x):\n    return x * 2\n```\n"
+                      "Then the function:\n```python\ndef add(a, b):\n    s = helper(a)\n"
+                      "    return s + b\n```\n"),
+            "def add(a, b):\n    s = helper(a)\n    return s + b");
+  // Equally long blocks: the first wins.
+  EXPECT_EQ(Sanitized("```python\ndef add(a, b):\n    return 1\n```\nor\n```python\n"
+                      "def add(a, b):\n    return 2\n```"),
+            "def add(a, b):\n    return 1");
+}
+
+TEST(Sanitize, AMethodOfAHelperClassIsNotTheEntryPoint) {
+  EXPECT_EQ(Sanitized("```python\nimport os\nclass Solution:\n    def add(self, a, b):\n"
+                      "        return a + b\n```"),
+            "import os");
+}
+
+TEST(Sanitize, KeepsImportsAndWhatTheEntryPointReaches) {
+  const std::string reply =
+      "```python\n"
+      "from __future__ import annotations\n"
+      "import sys\n"
+      "from typing import List\n"
+      "MOD = 10 ** 9 + 7\n"
+      "THRESHOLD: int = 5\n"
+      "a, b = 1, 2\n"
+      "def unused():\n"
+      "    return 0\n"
+      "def helper(x):\n"
+      "    return x % MOD\n"
+      "@functools.lru_cache\n"
+      "def cached(x):\n"
+      "    return x\n"
+      "def gen():\n"
+      "    yield 1\n"
+      "def add(a, b):\n"
+      "    total = helper(a + b)\n"
+      "    return total if total > THRESHOLD else cached(gen)\n"
+      "add = add\n"
+      "if __name__ == \"__main__\":\n"
+      "    print(add(1, 2))\n"
+      "```\n";
+  // Not kept: the __future__ import, the tuple assignment, the unreachable `unused`, the
+  // decorated `cached`, the generator without return, the second `add`, the main guard.
+  EXPECT_EQ(Sanitized(reply),
+            "import sys\nfrom typing import List\nMOD = 10 ** 9 + 7\nTHRESHOLD: int = 5\n"
+            "def helper(x):\n    return x % MOD\ndef add(a, b):\n    total = helper(a + b)\n"
+            "    return total if total > THRESHOLD else cached(gen)");
+}
+
+TEST(Sanitize, NoCodeGivesNothingAndOneLineIsTakenAsIs) {
+  EXPECT_EQ(Sanitized("I cannot solve this."), "");
+  EXPECT_EQ(Sanitized(""), "");
+  EXPECT_EQ(Sanitized("def add(a, b): return a + b"), "def add(a, b): return a + b");
 }
 
 // ---- LiveCodeBench grading on problems in the release format ---------------------------------
