@@ -176,8 +176,10 @@ void AddEvalRunCommand(CLI::App& eval_group) {
   cmd->add_option("--suite", args->suite,
                   "Run a benchmark suite with its published shot counts, one row per benchmark "
                   "(lfm2: the LFM2-8B-A1B model card's)");
-  cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task");
-  cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars");
+  cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--chat", args->chat, "Apply the model's chat template to every prompt");
   cmd->add_option("--db", args->db, "Results database")->capture_default_str();
   cmd->add_option("--data-dir", args->data_dir,
@@ -196,7 +198,8 @@ void AddEvalRunCommand(CLI::App& eval_group) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
                   "Bootstrap resamples for standard errors of non-mean metrics (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--jobs", args->jobs,
                   "Code tasks: candidates run at once in the sandbox (independent of --threads)")
       ->capture_default_str()
