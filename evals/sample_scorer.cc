@@ -269,7 +269,8 @@ std::vector<std::pair<std::string, std::vector<size_t>>> GroupByFields(
   return rows;
 }
 
-std::vector<std::pair<std::string, std::vector<size_t>>> GroupByTurn(const std::vector<json>& docs) {
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByTurn(
+    const std::vector<json>& docs) {
   std::map<std::pair<int64_t, std::string>, std::vector<size_t>> groups;  // language "" = all
   for (size_t i = 0; i < docs.size(); ++i) {
     const auto turn = docs[i].find("turn");
@@ -280,8 +281,9 @@ std::vector<std::pair<std::string, std::vector<size_t>>> GroupByTurn(const std::
   }
   std::vector<std::pair<std::string, std::vector<size_t>>> rows;
   for (auto& [group, positions] : groups) {
-    rows.emplace_back(fmt::format("turn{}{}", group.first, group.second.empty() ? "" : "/" + group.second),
-                      std::move(positions));
+    rows.emplace_back(
+        fmt::format("turn{}{}", group.first, group.second.empty() ? "" : "/" + group.second),
+        std::move(positions));
   }
   return rows;
 }

@@ -8,9 +8,9 @@
 // "responses": [reply to turn 1, turn 2, turn 3], one per turn the record has; each turn is
 // scored as `eval run` scores it (the cumulative instructions of turns 1..k, on that turn's
 // reply), "score" is the list of the turns' objects, and the metrics come per turn and per turn
-// and language with their "overall". A malformed line (bad JSON, a missing `response`, a record the task cannot read)
-// stops the command with "FILE:LINE: problem" and exit status 1, writing nothing: a score over
-// a silently shortened file would look valid and be wrong.
+// and language with their "overall". A malformed line (bad JSON, a missing `response`, a record the
+// task cannot read) stops the command with "FILE:LINE: problem" and exit status 1, writing nothing:
+// a score over a silently shortened file would look valid and be wrong.
 #include "evals/score_command.h"
 
 #include <fmt/format.h>
@@ -58,8 +58,8 @@ std::vector<std::string> ReadLines(const std::string& path) {
 // The task's metrics over `subset` of the records (all when null), one line each; returns the
 // values printed.
 std::vector<double> PrintMetrics(const std::vector<MetricKey>& keys,
-                  const std::vector<std::vector<nlohmann::json>>& values,
-                  const std::vector<size_t>* subset, int bootstrap_iters) {
+                                 const std::vector<std::vector<nlohmann::json>>& values,
+                                 const std::vector<size_t>* subset, int bootstrap_iters) {
   std::vector<double> printed;
   for (size_t k = 0; k < keys.size(); ++k) {
     std::vector<nlohmann::json> xs;

@@ -175,12 +175,14 @@ json MultiIfRecord(const std::string& key, const std::string& language,
   for (size_t k = 0; k < 3; ++k) {
     const std::string prefix = "turn_" + std::to_string(k + 1) + "_";
     if (k >= turns.size()) {
-      record[prefix + "prompt"] = record[prefix + "instruction_id_list"] = record[prefix + "kwargs"] = "";
+      record[prefix + "prompt"] = record[prefix + "instruction_id_list"] =
+          record[prefix + "kwargs"] = "";
       continue;
     }
     json kwargs = json::array();
     for (const json& kw : turns[k].second) kwargs.push_back(kw.dump());
-    record[prefix + "prompt"] = json{{"role", "user"}, {"content", "turn " + std::to_string(k + 1)}}.dump();
+    record[prefix + "prompt"] =
+        json{{"role", "user"}, {"content", "turn " + std::to_string(k + 1)}}.dump();
     record[prefix + "instruction_id_list"] = json(turns[k].first).dump();
     record[prefix + "kwargs"] = kwargs.dump();
   }
@@ -210,20 +212,19 @@ TEST(EvalScoreCommandTest, MultiIfScoresEveryTurnOnTheConversationSoFar) {
   const json no_comma = json::object(), bye = {{"end_phrase", "bye"}}, none = json::object();
   const json ten_words = {{"num_words", 10}, {"relation", "at least"}};
   const std::string chinese = "今天天气很好。我们去公园散步吧！你觉得怎么样？";
-  const json english = MultiIfRecord(
-      "1:1:en", "English",
-      {{{"punctuation:no_comma"}, {no_comma}},
-       {{"punctuation:no_comma", "startend:end_checker"}, {no_comma, bye}},
-       {{"punctuation:no_comma", "startend:end_checker", "detectable_format:title"},
-        {no_comma, bye, none}}},
-      {"no commas here", "hello, bye", "<<title>> and no comma bye"});
+  const json english =
+      MultiIfRecord("1:1:en", "English",
+                    {{{"punctuation:no_comma"}, {no_comma}},
+                     {{"punctuation:no_comma", "startend:end_checker"}, {no_comma, bye}},
+                     {{"punctuation:no_comma", "startend:end_checker", "detectable_format:title"},
+                      {no_comma, bye, none}}},
+                    {"no commas here", "hello, bye", "<<title>> and no comma bye"});
   const json zh = MultiIfRecord(
       "2:1:zh", "Chinese",
       {{{"length_constraints:number_words"}, {ten_words}},
        {{"length_constraints:number_words", "punctuation:no_comma"}, {ten_words, no_comma}}},
       {chinese, chinese});
-  const std::string input =
-      WriteFile("multi_if.jsonl", english.dump() + "\n" + zh.dump() + "\n");
+  const std::string input = WriteFile("multi_if.jsonl", english.dump() + "\n" + zh.dump() + "\n");
   const std::string output = testing::TempDir() + "/multi_if_scored.jsonl";
   const RunResult run =
       RunLfmbench("eval score --task multi_if --input " + input + " --output " + output);

@@ -296,9 +296,11 @@ TEST_F(DashboardTest, EvalsView) {
       "spec v3";
   EXPECT_TRUE(has(tables[0], newer_gsm8k)) << tables[0]["settings"];
   EXPECT_FALSE(has(tables[1], newer_gsm8k)) << tables[1]["settings"];  // it ran 5-shot
-  EXPECT_TRUE(has(tables[1], "5-shot, chat off, few-shot as multi-turn off, max_gen_toks 256, "
-                             "limit 8, data 3f2a9c1e, spec v3"));
-  EXPECT_TRUE(has(tables[0], "0-shot, chat on, few-shot as multi-turn off, shuffle seed 0, spec v2"))
+  EXPECT_TRUE(has(tables[1],
+                  "5-shot, chat off, few-shot as multi-turn off, max_gen_toks 256, "
+                  "limit 8, data 3f2a9c1e, spec v3"));
+  EXPECT_TRUE(
+      has(tables[0], "0-shot, chat on, few-shot as multi-turn off, shuffle seed 0, spec v2"))
       << tables[0]["settings"];
 }
 

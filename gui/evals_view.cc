@@ -29,7 +29,8 @@ void DrawRunTable(const EvalTable& table, size_t col, DashboardState& state,
   for (const EvalRow& row : table.rows) {
     if (row.cells[col].score) rows.push_back(&row);
   }
-  nlohmann::json drawn = {{"run", run.id}, {"rows", rows.size()}, {"settings", nlohmann::json::array()}};
+  nlohmann::json drawn = {
+      {"run", run.id}, {"rows", rows.size()}, {"settings", nlohmann::json::array()}};
   ImGui::TextUnformatted(RunLabel(run).c_str());
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
                                      ImGuiTableFlags_BordersV | ImGuiTableFlags_SizingFixedFit |
@@ -69,7 +70,8 @@ void DrawRunTable(const EvalTable& table, size_t col, DashboardState& state,
       ImGui::TableNextColumn();
       ImGui::Text("%lld", static_cast<long long>(cell.score->n));
       ImGui::TableNextColumn();
-      const std::string settings = cell.task ? SettingsLabel(*cell.task) : "(group of the tasks above)";
+      const std::string settings =
+          cell.task ? SettingsLabel(*cell.task) : "(group of the tasks above)";
       ImGui::TextUnformatted(settings.c_str());
       settings_left = std::min(settings_left, ImGui::GetItemRectMin().x);
       if (cell.task) settings_width = std::min(settings_width, ImGui::GetItemRectSize().x);

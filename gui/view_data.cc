@@ -1,15 +1,15 @@
 // Selection, filtering and matching of snapshot data for the views (see view_data.h).
 #include "gui/view_data.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "results/provenance.h"
 #include "results/statistics.h"
@@ -228,7 +228,9 @@ std::string SettingsLabel(const results::EvalTask& task) {
   const auto field = [&](const char* key) {
     return s.is_object() && s.contains(key) ? s[key] : nlohmann::json();
   };
-  const auto on_off = [](const nlohmann::json& v) { return v.is_boolean() && v.get<bool>() ? "on" : "off"; };
+  const auto on_off = [](const nlohmann::json& v) {
+    return v.is_boolean() && v.get<bool>() ? "on" : "off";
+  };
   std::vector<std::string> parts = {fmt::format("{}-shot", task.n_shot)};
   parts.push_back(fmt::format("chat {}", on_off(field("chat"))));
   parts.push_back(fmt::format("few-shot as multi-turn {}", on_off(field("fewshot_as_multiturn"))));

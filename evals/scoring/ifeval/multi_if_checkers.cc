@@ -55,9 +55,7 @@ size_t EmojiLength(const std::u32string& text, size_t i) {
 }
 
 // Python's str.splitlines() line boundaries ("\r\n" is one).
-bool IsLineBoundary(char32_t c) {
-  return In(c, U"\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029");
-}
+bool IsLineBoundary(char32_t c) { return In(c, U"\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"); }
 
 std::vector<std::u32string> SplitLines(const std::u32string& text) {
   std::vector<std::u32string> lines;

@@ -177,7 +177,8 @@ TEST(MultiIfCheckersTest, CountsAsTheOfficialFunctions) {
   EXPECT_EQ(CountWordsChineseJapanese("「你好」（世界）——《书名》……"), 6u);
   EXPECT_EQ(CountSentencesChineseJapanese("今天天气很好。我们去公园散步吧！你觉得怎么样？"), 3u);
   EXPECT_EQ(CountSentencesChineseJapanese("第一行没有句号\n第二行。。还有\n\n  第三行！！"), 4u);
-  EXPECT_EQ(CountSentencesChineseJapanese("こんにちは、ジェイソンさん、Jason? Nice to meet you"), 2u);
+  EXPECT_EQ(CountSentencesChineseJapanese("こんにちは、ジェイソンさん、Jason? Nice to meet you"),
+            2u);
   EXPECT_EQ(CountSentencesChineseJapanese("東京は日本の首都です。人口は多いです．"), 2u);
   EXPECT_EQ(CountSentencesHindi("नमस्ते। आप कैसे हैं? मैं ठीक हूँ!\n\nधन्यवाद"), 4u);
   EXPECT_EQ(CountSentencesHindi("यह पहला वाक्य है।यह दूसरा है ।   "), 2u);
