@@ -1,6 +1,8 @@
 // Helpers shared by every area's CLI11 subcommands: one way to fail, one way to pick threads.
 #pragma once
 
+#include <charconv>
+#include <string>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -27,5 +29,21 @@ T ValueOrExit(StatusOr<T> result) {
 }
 
 inline int DefaultThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// An option check for a whole number >= `minimum` (a count: threads, --limit, --jobs), whose
+// failure reads "--threads: must be a whole number >= 1, got '-3'" (CLI11's PositiveNumber
+// prints a range up to 1.8e308 and says nothing of whole numbers).
+inline CLI::Validator IntAtLeast(long long minimum) {
+  return CLI::Validator(
+      [minimum](std::string& text) -> std::string {
+        long long value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size() || value < minimum) {
+          return fmt::format("must be a whole number >= {}, got '{}'", minimum, text);
+        }
+        return "";
+      },
+      fmt::format("INT>={}", minimum));
+}
 
 }  // namespace lfm

@@ -105,7 +105,9 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--dir", args->dir, "Where to write the demo's files")->capture_default_str();
   cmd->add_option("--data-dir", args->data_dir,
                   "Benchmark data (default: $LFM_DATA_DIR, ../shared/datasets, ./datasets)");
-  cmd->add_option("-t,--threads", args->threads, "Threads")->capture_default_str();
+  cmd->add_option("-t,--threads", args->threads, "Threads")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   cmd->callback([args] { RunDemo(*args); });
 }
 

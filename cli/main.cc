@@ -3,6 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "benchmarks/gate_command.h"
 #include "benchmarks/perf_command.h"
 #include "cli/demo.h"
@@ -27,6 +31,35 @@ std::string VersionText() {
                      fmt::join(lfm::kernels::CompiledBackends(), ", "));
 }
 
+// The deepest subcommand CLI11 started parsing (`lfmbench eval run` -> run), and the command
+// line naming it ("lfmbench eval run").
+const CLI::App* ParsedCommand(const CLI::App& app, std::string& command) {
+  const CLI::App* deepest = &app;
+  command = app.get_name();
+  for (auto parsed = app.get_subcommands(); !parsed.empty(); parsed = deepest->get_subcommands()) {
+    deepest = parsed.front();
+    command += " " + deepest->get_name();
+  }
+  return deepest;
+}
+
+// CLI11's own usage errors (a bad value, an unknown flag, a missing option, a failed check) as
+// one line naming the command, the flag and the problem, like FailCommand's.
+int PrintUsageError(const CLI::App& app, const CLI::ParseError& e) {
+  std::string message = e.what();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::string command;
+  const CLI::App* failed = ParsedCommand(app, command);
+  // CLI11 reports a mistyped command as a missing one: name the word it did not know.
+  const std::vector<std::string> unused = failed->remaining();
+  if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos &&
+      !unused.empty()) {
+    message = fmt::format("unknown command '{}'", unused.front());
+  }
+  fmt::print(stderr, "lfmbench: error: {}: {} (see {} --help)\n", command, message, command);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,10 +82,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // A command's own failure keeps its status (FailCommand: 1; gate: 1 regression, 2 error);
-    // a usage error (unknown flag, bad value, missing argument) exits 2, as getopt tools do.
-    const int status = app.exit(e);
-    return status == 0 || e.get_name() == "RuntimeError" ? status : 2;
+    // A command's own failure keeps its status (FailCommand: 1; gate: 1 regression, 2 error),
+    // --help and --version print and exit 0; a usage error (unknown flag, bad value, missing
+    // argument) exits 2, as getopt tools do.
+    if (e.get_exit_code() == 0 || e.get_name() == "RuntimeError") return app.exit(e);
+    return PrintUsageError(app, e);
   }
   return 0;
 }

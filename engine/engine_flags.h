@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/cli.h"
 #include "engine/engine.h"
 
 namespace lfm::engine {
@@ -14,7 +15,9 @@ inline CLI::Option* AddEngineFlags(CLI::App* cmd, EngineOptions& o, bool model_r
   if (model_required) model->required();
   o.backend = "cpu";  // the fast path that computes what llama.cpp computes; `reference` by name
   cmd->add_option("--backend", o.backend, "Kernel backend")->capture_default_str();
-  cmd->add_option("-t,--threads", o.threads, "Threads")->capture_default_str();
+  cmd->add_option("-t,--threads", o.threads, "Threads")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   cmd->add_option("-c,--ctx", o.max_context, "Context size in tokens")->capture_default_str();
   return model;
 }

@@ -66,7 +66,9 @@ void AddModelCommands(CLI::App& app) {
   make_cmd->add_option("--type", make->type, "f32, f16, bf16, q8_0 or q4_0")->capture_default_str();
   make_cmd->add_option("--seed", make->options.seed, "Random seed")->capture_default_str();
   make_cmd->add_option("-o,--output", make->options.output, "Output .gguf path")->required();
-  make_cmd->add_option("-t,--threads", make->threads, "Threads")->capture_default_str();
+  make_cmd->add_option("-t,--threads", make->threads, "Threads")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   make_cmd->add_flag("-q,--quiet", make->quiet, "No progress output");
   make_cmd->callback([make] { RunMake(*make); });
 }

@@ -434,11 +434,11 @@ void AddCreativeWritingCommand(CLI::App& eval_group) {
                   "Environment variable holding the judge's API key");
   cmd->add_option("--iterations", args->iterations, "Pieces per prompt")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--limit", args->limit, "Only the first N prompts");
   cmd->add_option("--max-tokens", args->max_tokens, "Tokens per piece at most")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--min-chars", args->min_chars, "Regenerate pieces shorter than this")
       ->capture_default_str();
   cmd->add_option("--db", args->db, "Results database")->capture_default_str();

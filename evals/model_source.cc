@@ -26,7 +26,7 @@ void AddModelSourceFlags(CLI::App* cmd, engine::EngineOptions& engine, RemoteArg
   cmd->add_option("--concurrency", remote.concurrency,
                   "Requests in flight at once (with --model-url)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
 }
 
 void CheckModelSourceOrExit(const engine::EngineOptions& engine, const RemoteArgs& remote) {

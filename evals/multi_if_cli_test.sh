@@ -88,4 +88,36 @@ assert json.load(open("cut.json"))["results"] == json.load(open("results.json"))
 q = "select doc_id, prompt, response from eval_samples order by doc_id"
 assert sqlite3.connect("cut.db").execute(q).fetchall() == sqlite3.connect("results.db").execute(q).fetchall()
 PY
+# The official multi-language file's format (multi_if_all; rows written here in Chinese, Hindi
+# and Russian): every turn of every language stored, and rows per turn and language.
+mkdir -p mdata/multi-if
+python3 - <<'PY'
+import csv, json
+with open("mdata/multi-if/multiIF_20241018.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["turns", "responses"] + [f"turn_{k}_{p}" for k in (1, 2, 3)
+               for p in ("prompt", "instruction_id_list", "kwargs")] + ["key", "turn_index", "language"])
+    for key, language, text in [("3:1:zh", "Chinese", "用中文写一句话。"),
+                                ("4:1:hi", "Hindi", "हिंदी में एक वाक्य लिखिए।"),
+                                ("5:1:ru", "Russian", "Напишите одно предложение.")]:
+        turns = []
+        for k in (1, 2, 3):
+            ids = ["length_constraints:number_words", "length_constraints:number_sentences"][:min(k, 2)]
+            kwargs = [json.dumps({"num_words": 5, "relation": "at least"}),
+                      json.dumps({"num_sentences": 2, "relation": "less than"})][:len(ids)]
+            turns += [json.dumps({"role": "user", "content": f"{text} ({k})"}, ensure_ascii=False),
+                      json.dumps(ids), json.dumps(kwargs)]
+        w.writerow(["", ""] + turns + [key, 0, language])
+PY
+"$bin" eval run -m tiny.gguf --tasks multi_if_all --gen-kwargs max_gen_toks=8 --data-dir mdata \
+  --db langs.db --output langs.json -t 1 -q > langs.txt 2> log.txt || fail "multi_if_all: $(cat log.txt)"
+python3 - <<'PY' || fail "multi_if_all results: $(cat langs.txt)"
+import json, sqlite3
+r = json.load(open("langs.json"))["results"]["multi_if_all"]
+for turn in (1, 2, 3):
+    for language in ("Chinese", "Hindi", "Russian"):
+        assert 0.0 <= r[f"overall,turn{turn}/{language}"] <= 1.0, (turn, language, r)
+db = sqlite3.connect("langs.db")
+assert db.execute("select count(*) from eval_samples where task = 'multi_if_all'").fetchone()[0] == 9
+PY
 echo "multi_if_cli_test: OK"

@@ -184,8 +184,10 @@ void AddEvalRunCommand(CLI::App& eval_group) {
   cmd->add_option("--suite", args->suite,
                   "Run a benchmark suite with its published shot counts, one row per benchmark "
                   "(lfm2: the LFM2-8B-A1B model card's)");
-  cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task");
-  cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars");
+  cmd->add_option("--limit", args->limit, "Evaluate only the first N documents of each task")
+      ->check(IntAtLeast(0));
+  cmd->add_option("--num-fewshot", args->num_fewshot, "Override every task's number of exemplars")
+      ->check(IntAtLeast(0));
   cmd->add_flag("--chat", args->chat, "Apply the model's chat template to every prompt");
   cmd->add_option("--db", args->db, "Results database")->capture_default_str();
   cmd->add_option("--data-dir", args->data_dir,
@@ -201,20 +203,21 @@ void AddEvalRunCommand(CLI::App& eval_group) {
                   "--gen_kwargs: max_gen_toks=32,temperature=0.7,do_sample=true");
   cmd->add_option("--batch-size", args->batch_size, "Documents per model call")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--samples", args->samples,
                   "Code tasks: completions drawn per problem (sample j with seed --seed + j), "
                   "reported as pass@k for every k <= N; needs sampling in --gen-kwargs, e.g. "
                   "do_sample=true,temperature=0.8,top_p=0.95")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--bootstrap-iters", args->bootstrap_iters,
                   "Bootstrap resamples for standard errors of non-mean metrics (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   cmd->add_option("--jobs", args->jobs,
                   "Code tasks: candidates run at once in the sandbox (independent of --threads)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--sandbox", args->sandbox, "Code tasks: isolation of generated code")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "bwrap", "rlimits"}));

@@ -208,19 +208,7 @@ Status AggregateTask(results::ResultStore& store, int64_t run_id, const Prepared
   if (!t.spec->multi_turn.empty()) {
     // Each metric per turn (filter "turnK") and per turn and language ("turnK/Language"), with
     // "overall", the mean of the metrics (Multi-IF's metrics_gen).
-    std::map<int64_t, const Instance*> instance_of;
-    for (const Instance& inst : t.data.instances) instance_of[inst.doc_id] = &inst;
-    std::map<std::pair<int, std::string>, std::vector<size_t>> subsets;  // language "" = all
-    for (size_t i = 0; i < samples.size(); ++i) {
-      const auto it = instance_of.find(samples[i].doc_id);
-      if (it == instance_of.end()) continue;
-      const std::string language = it->second->doc.value("language", "");
-      subsets[{it->second->turn, ""}].push_back(i);
-      if (!language.empty()) subsets[{it->second->turn, language}].push_back(i);
-    }
-    for (const auto& [subset, positions] : subsets) {
-      const std::string filter = fmt::format("turn{}{}", subset.first + 1,
-                                             subset.second.empty() ? "" : "/" + subset.second);
+    for (const auto& [filter, positions] : GroupByTurn(docs)) {
       LFM_ASSIGN_OR_RETURN(std::vector<MetricResult> part, summarize(&positions));
       if (part.empty()) continue;
       MetricResult overall{"overall", filter, 0, std::nullopt, part[0].n, true};

@@ -277,6 +277,25 @@ std::vector<std::pair<std::string, std::vector<size_t>>> GroupByFields(
   return rows;
 }
 
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByTurn(
+    const std::vector<json>& docs) {
+  std::map<std::pair<int64_t, std::string>, std::vector<size_t>> groups;  // language "" = all
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const auto turn = docs[i].find("turn");
+    if (turn == docs[i].end() || !turn->is_number_integer()) continue;
+    const std::string language = docs[i].value("language", "");
+    groups[{turn->get<int64_t>(), ""}].push_back(i);
+    if (!language.empty()) groups[{turn->get<int64_t>(), language}].push_back(i);
+  }
+  std::vector<std::pair<std::string, std::vector<size_t>>> rows;
+  for (auto& [group, positions] : groups) {
+    rows.emplace_back(
+        fmt::format("turn{}{}", group.first, group.second.empty() ? "" : "/" + group.second),
+        std::move(positions));
+  }
+  return rows;
+}
+
 StatusOr<MetricSummary> AggregateValues(const MetricKey& key, const std::vector<json>& values,
                                         int bootstrap_iters) {
   std::vector<double> xs;

@@ -92,6 +92,12 @@ StatusOr<SampleScores> ScoreResponse(const TaskSpec& task, const SampleScorer& s
 std::vector<std::pair<std::string, std::vector<size_t>>> GroupByFields(
     const std::vector<std::string>& fields, const std::vector<nlohmann::json>& docs);
 
+// A multi-turn task's rows (documents with a 1-based "turn" and a "language"): "turnK" with every
+// document of turn K, then "turnK/Language" for each language by name, turn by turn. Documents
+// without a "turn" are in none.
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByTurn(
+    const std::vector<nlohmann::json>& docs);
+
 // Aggregates one metric's per-document values (numbers, or lists for "flatten_mean") with the
 // named aggregation and lm-eval's standard error (none for flatten_mean, as lm-eval reports N/A).
 StatusOr<MetricSummary> AggregateValues(const MetricKey& key, const std::vector<nlohmann::json>& values,

@@ -3,9 +3,14 @@
 // `eval run`. Output: each line with a `score` object added (SampleScores::detail: per
 // extraction rule {"extracted", "correct"}, "default" for a task with one rule), written
 // to OUT.jsonl.tmp and renamed at the end, then the task's metrics on stdout. Blank lines are
-// skipped. A malformed line (bad JSON, a missing `response`, a record the task cannot read)
-// stops the command with "FILE:LINE: problem" and exit status 1, writing nothing: a score over
-// a silently shortened file would look valid and be wrong.
+// skipped. Multi-IF (a `multi_turn` task): a line is the official CSV record (key, language, and
+// turn_k_prompt / turn_k_instruction_id_list / turn_k_kwargs as the CSV's text) plus
+// "responses": [reply to turn 1, turn 2, turn 3], one per turn the record has; each turn is
+// scored as `eval run` scores it (the cumulative instructions of turns 1..k, on that turn's
+// reply), "score" is the list of the turns' objects, and the metrics come per turn and per turn
+// and language with their "overall". A malformed line (bad JSON, a missing `response`, a record the
+// task cannot read) stops the command with "FILE:LINE: problem" and exit status 1, writing nothing:
+// a score over a silently shortened file would look valid and be wrong.
 #include "evals/score_command.h"
 
 #include <fmt/format.h>
@@ -25,6 +30,7 @@
 #include "evals/code/code_tasks.h"
 #include "evals/sample_scorer.h"
 #include "evals/scoring/config.h"
+#include "evals/scoring/ifeval/multi_if.h"
 #include "evals/scoring/py_str.h"
 #include "evals/task_spec.h"
 
@@ -49,10 +55,12 @@ std::vector<std::string> ReadLines(const std::string& path) {
   return lines;
 }
 
-// The task's metrics over `subset` of the records (all when null), one line each.
-void PrintMetrics(const std::vector<MetricKey>& keys,
-                  const std::vector<std::vector<nlohmann::json>>& values,
-                  const std::vector<size_t>* subset, int bootstrap_iters) {
+// The task's metrics over `subset` of the records (all when null), one line each; returns the
+// values printed.
+std::vector<double> PrintMetrics(const std::vector<MetricKey>& keys,
+                                 const std::vector<std::vector<nlohmann::json>>& values,
+                                 const std::vector<size_t>* subset, int bootstrap_iters) {
+  std::vector<double> printed;
   for (size_t k = 0; k < keys.size(); ++k) {
     std::vector<nlohmann::json> xs;
     for (size_t i = 0; i < values[k].size(); ++i) {
@@ -65,7 +73,9 @@ void PrintMetrics(const std::vector<MetricKey>& keys,
         summary.stderr_value ? fmt::format("{:.4f}", *summary.stderr_value) : "N/A";
     fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", keys[k].metric, keys[k].filter,
                summary.value, stderr_text, summary.n);
+    printed.push_back(summary.value);
   }
+  return printed;
 }
 
 // The task's metrics, then each report_by row's ("subject=Algebra").
@@ -78,6 +88,15 @@ void PrintSummary(const TaskSpec& task, const std::vector<MetricKey>& keys,
   for (const auto& [label, positions] : GroupByFields(task.report_by, docs)) {
     fmt::print("{}\n", label);
     PrintMetrics(keys, values, &positions, bootstrap_iters);
+  }
+  if (task.multi_turn.empty()) return;
+  for (const auto& [label, positions] : GroupByTurn(docs)) {  // as `eval run` reports them
+    fmt::print("{}\n", label);
+    const std::vector<double> printed = PrintMetrics(keys, values, &positions, bootstrap_iters);
+    double overall = 0;
+    for (double v : printed) overall += v / static_cast<double>(printed.size());
+    fmt::print("{:<26} {:<18} {:>8.4f} {:>9} {:>7}\n", "overall", "", overall, "N/A",
+               positions.size());
   }
 }
 
@@ -143,6 +162,23 @@ void RunCodeScore(const ScoreArgs& args) {
   }
 }
 
+// A Multi-IF record with its "responses" as the documents `eval run` scores, one per turn, each
+// with its turn's reply as "response". Fails naming `where` on a malformed record.
+std::vector<nlohmann::json> MultiTurnDocs(const nlohmann::json& record, const std::string& where) {
+  const auto responses = record.is_object() ? record.find("responses") : record.end();
+  if (responses == record.end() || !responses->is_array()) {
+    FailCommand(fmt::format("{}: record has no 'responses' list (one reply per turn)", where));
+  }
+  auto docs = ifeval::MultiIfTurnDocs(record);
+  if (!docs.ok()) FailCommand(fmt::format("{}: {}", where, docs.status().message()));
+  if (responses->size() != docs->size()) {
+    FailCommand(fmt::format("{}: 'responses' has {} replies, the record has {} turns", where,
+                            responses->size(), docs->size()));
+  }
+  for (size_t t = 0; t < docs->size(); ++t) (*docs)[t]["response"] = (*responses)[t];
+  return std::move(docs).value();
+}
+
 // The task's spec, from the built-in tasks or --tasks-dir.
 TaskSpec LoadTask(const ScoreArgs& args) {
   TaskRegistry registry = ValueOrExit(args.tasks_dir.empty()
@@ -179,14 +215,23 @@ void RunScore(const ScoreArgs& args) {
     } catch (const nlohmann::json::exception& e) {
       FailCommand(fmt::format("{}: not valid JSON ({})", where, e.what()));
     }
-    docs.push_back(nlohmann::json::parse(lines[i]));
-    auto score = ScoreResponse(task, *scorer, docs.back());
-    if (!score.ok()) FailCommand(fmt::format("{}: {}", where, score.status().message()));
-    for (size_t k = 0; k < values.size(); ++k) {
-      values[k].push_back(score->scores[scorer->keys()[k].Key()]);
+    const nlohmann::json parsed = nlohmann::json::parse(lines[i]);
+    auto turn_docs = task.multi_turn.empty() ? std::vector<nlohmann::json>{parsed}
+                                             : MultiTurnDocs(parsed, where);
+    nlohmann::json details = nlohmann::json::array();
+    for (nlohmann::json& doc : turn_docs) {
+      auto score = ScoreResponse(task, *scorer, doc);
+      if (!score.ok()) FailCommand(fmt::format("{}: {}", where, score.status().message()));
+      for (size_t k = 0; k < values.size(); ++k) {
+        values[k].push_back(score->scores[scorer->keys()[k].Key()]);
+      }
+      if (!task.multi_turn.empty()) score->detail["turn"] = doc["turn"];
+      details.push_back(std::move(score->detail));
+      docs.push_back(std::move(doc));
     }
     constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-    record["score"] = nlohmann::ordered_json::parse(score->detail.dump(-1, ' ', false, kReplace));
+    const nlohmann::json& detail = task.multi_turn.empty() ? details[0] : details;
+    record["score"] = nlohmann::ordered_json::parse(detail.dump(-1, ' ', false, kReplace));
     scored.push_back(record.dump(-1, ' ', false, kReplace));
   }
   progress.Finish();
@@ -200,7 +245,9 @@ void RunScore(const ScoreArgs& args) {
 void AddEvalScoreCommand(CLI::App& eval_group) {
   auto args = std::make_shared<ScoreArgs>();
   CLI::App* cmd = eval_group.add_subcommand(
-      "score", "Score responses produced elsewhere (JSONL: the task's record + \"response\")");
+      "score",
+      "Score responses produced elsewhere (JSONL: the task's record + \"response\"; multi_if: "
+      "+ \"responses\", one per turn)");
   cmd->add_option("--task", args->task,
                   "a generate_until task (gsm8k, math500, mmlu_pro, ifeval, humanevalplus, ...)")
       ->required();

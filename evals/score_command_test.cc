@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -162,6 +163,111 @@ TEST(EvalScoreCommandTest, MalformedInputNamesFileAndLine) {
   run = RunLfmbench("eval score --task ifeval --input " + bad_kwargs);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find(bad_kwargs + ":1: field 'kwargs'"), std::string::npos) << run.output;
+}
+
+// A Multi-IF record as the official CSV has it (turn_k_prompt a JSON object's text,
+// turn_k_instruction_id_list a JSON list's, turn_k_kwargs a JSON list of JSON-encoded objects)
+// plus "responses", one per turn; turns past the last are empty.
+json MultiIfRecord(const std::string& key, const std::string& language,
+                   const std::vector<std::pair<std::vector<std::string>, std::vector<json>>>& turns,
+                   const std::vector<std::string>& responses) {
+  json record = {{"key", key}, {"language", language}, {"responses", responses}};
+  for (size_t k = 0; k < 3; ++k) {
+    const std::string prefix = "turn_" + std::to_string(k + 1) + "_";
+    if (k >= turns.size()) {
+      record[prefix + "prompt"] = record[prefix + "instruction_id_list"] =
+          record[prefix + "kwargs"] = "";
+      continue;
+    }
+    json kwargs = json::array();
+    for (const json& kw : turns[k].second) kwargs.push_back(kw.dump());
+    record[prefix + "prompt"] =
+        json{{"role", "user"}, {"content", "turn " + std::to_string(k + 1)}}.dump();
+    record[prefix + "instruction_id_list"] = json(turns[k].first).dump();
+    record[prefix + "kwargs"] = kwargs.dump();
+  }
+  return record;
+}
+
+// "label" -> "metric" -> value, from the printed summary ("" for the unlabelled rows).
+std::map<std::string, std::map<std::string, double>> SummaryValues(const std::string& output) {
+  std::map<std::string, std::map<std::string, double>> values;
+  std::string label;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string word; words >> word;) w.push_back(word);
+    if (w.size() == 1 && w[0].starts_with("turn")) label = w[0];
+    if (w.size() < 3 || !(w[0].ends_with("_acc") || w[0] == "overall")) continue;
+    const std::string& value = w[0] == "overall" ? w[1] : w[2];  // "overall" has no filter
+    values[label][w[0]] = std::stod(value);
+  }
+  return values;
+}
+
+// Each turn scored on the instructions of turns 1..k with that turn's reply, by Multi-IF's
+// checkers: the Chinese reply has 20 words as Multi-IF counts them (3 as IFEval's \w+ does).
+TEST(EvalScoreCommandTest, MultiIfScoresEveryTurnOnTheConversationSoFar) {
+  const json no_comma = json::object(), bye = {{"end_phrase", "bye"}}, none = json::object();
+  const json ten_words = {{"num_words", 10}, {"relation", "at least"}};
+  const std::string chinese = "今天天气很好。我们去公园散步吧！你觉得怎么样？";
+  const json english =
+      MultiIfRecord("1:1:en", "English",
+                    {{{"punctuation:no_comma"}, {no_comma}},
+                     {{"punctuation:no_comma", "startend:end_checker"}, {no_comma, bye}},
+                     {{"punctuation:no_comma", "startend:end_checker", "detectable_format:title"},
+                      {no_comma, bye, none}}},
+                    {"no commas here", "hello, bye", "<<title>> and no comma bye"});
+  const json zh = MultiIfRecord(
+      "2:1:zh", "Chinese",
+      {{{"length_constraints:number_words"}, {ten_words}},
+       {{"length_constraints:number_words", "punctuation:no_comma"}, {ten_words, no_comma}}},
+      {chinese, chinese});
+  const std::string input = WriteFile("multi_if.jsonl", english.dump() + "\n" + zh.dump() + "\n");
+  const std::string output = testing::TempDir() + "/multi_if_scored.jsonl";
+  const RunResult run =
+      RunLfmbench("eval score --task multi_if --input " + input + " --output " + output);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto lines = ReadJsonl(output);
+  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines[0]["score"].size(), 3u);
+  EXPECT_EQ(lines[0]["score"][1]["turn"], 2);
+  EXPECT_EQ(lines[0]["score"][1]["strict"]["follow_instruction_list"], json({false, true}));
+  EXPECT_EQ(lines[0]["score"][2]["strict"]["follow_instruction_list"], json({true, true, true}));
+  ASSERT_EQ(lines[1]["score"].size(), 2u);
+  EXPECT_EQ(lines[1]["score"][0]["strict"]["follow_instruction_list"], json({true}));
+
+  auto v = SummaryValues(run.output);
+  EXPECT_DOUBLE_EQ(v["turn1"]["prompt_level_strict_acc"], 1.0);
+  EXPECT_DOUBLE_EQ(v["turn2"]["prompt_level_strict_acc"], 0.5);
+  EXPECT_DOUBLE_EQ(v["turn2"]["inst_level_strict_acc"], 0.75);  // 3 of 4 instructions
+  EXPECT_DOUBLE_EQ(v["turn2"]["overall"], (0.5 + 0.75 + 0.5 + 0.75) / 4);
+  EXPECT_DOUBLE_EQ(v["turn2/Chinese"]["overall"], 1.0);
+  EXPECT_DOUBLE_EQ(v["turn2/English"]["inst_level_strict_acc"], 0.5);
+  EXPECT_DOUBLE_EQ(v["turn3"]["prompt_level_strict_acc"], 1.0);
+  EXPECT_EQ(v.count("turn3/Chinese"), 0u);  // a two-turn conversation
+  // all five turns pooled: 4 of 5 prompts, 8 of 9 instructions
+  EXPECT_DOUBLE_EQ(v[""]["prompt_level_strict_acc"], 0.8);
+  EXPECT_NEAR(v[""]["inst_level_strict_acc"], 8.0 / 9, 5e-5);  // printed to 4 places
+}
+
+TEST(EvalScoreCommandTest, MultiIfNeedsOneResponsePerTurn) {
+  json record = MultiIfRecord("1:1:en", "English", {{{"punctuation:no_comma"}, {json::object()}}},
+                              {"a", "b"});
+  std::string input = WriteFile("multi_if_bad.jsonl", record.dump() + "\n");
+  RunResult run = RunLfmbench("eval score --task multi_if --input " + input);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find(input + ":1: 'responses' has 2 replies, the record has 1 turns"),
+            std::string::npos)
+      << run.output;
+  record.erase("responses");
+  record["response"] = "a";
+  input = WriteFile("multi_if_bad2.jsonl", record.dump() + "\n");
+  run = RunLfmbench("eval score --task multi_if --input " + input);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find(input + ":1: record has no 'responses' list"), std::string::npos)
+      << run.output;
 }
 
 TEST(EvalScoreCommandTest, UnknownTaskAndMissingFile) {

@@ -273,6 +273,35 @@ TEST_F(DashboardTest, EvalsView) {
   EXPECT_EQ(r.state["evals"]["rows"], expected_.eval_rows);
   EXPECT_EQ(r.state["evals"]["columns"], expected_.eval_runs);
   EXPECT_EQ(r.state["evals"]["cells"], expected_.eval_cells);
+  // One table per run, newest first, each row's settings drawn in the window right of its score.
+  const auto& tables = r.state["evals"]["tables"];
+  ASSERT_EQ(tables.size(), static_cast<size_t>(expected_.eval_runs));
+  EXPECT_EQ(tables[0]["rows"], 6);  // the newer run: gsm8k x2, mmlu_anatomy, gpqa, ifeval, mmlu
+  EXPECT_EQ(tables[1]["rows"], 5);  // no ifeval
+  for (const auto& t : tables) {
+    EXPECT_LT(t["value_right_px"].get<double>(), t["settings_left_px"].get<double>()) << t;
+    EXPECT_LT(t["settings_left_px"].get<double>(), kWidth - 100) << t;  // on screen
+    // the text itself: the shortest label, "0-shot, chat off, few-shot as multi-turn off", is
+    // 44 characters
+    EXPECT_GT(t["settings_width_px"].get<double>(), 200) << t;
+  }
+  const auto has = [&](const nlohmann::json& t, const std::string& text) {
+    for (const auto& s : t["settings"]) {
+      if (s.get<std::string>() == text) return true;
+    }
+    return false;
+  };
+  const std::string newer_gsm8k =
+      "8-shot, chat off, few-shot as multi-turn off, max_gen_toks 256, limit 8, data 3f2a9c1e, "
+      "spec v3";
+  EXPECT_TRUE(has(tables[0], newer_gsm8k)) << tables[0]["settings"];
+  EXPECT_FALSE(has(tables[1], newer_gsm8k)) << tables[1]["settings"];  // it ran 5-shot
+  EXPECT_TRUE(has(tables[1],
+                  "5-shot, chat off, few-shot as multi-turn off, max_gen_toks 256, "
+                  "limit 8, data 3f2a9c1e, spec v3"));
+  EXPECT_TRUE(
+      has(tables[0], "0-shot, chat on, few-shot as multi-turn off, shuffle seed 0, spec v2"))
+      << tables[0]["settings"];
 }
 
 TEST_F(DashboardTest, CompareView) {
@@ -425,6 +454,17 @@ TEST_F(DashboardTest, EveryViewOnRealPerfGateAndEvalRuns) {
   EXPECT_EQ(evals.state["evals"]["columns"], 1);
   EXPECT_EQ(evals.state["evals"]["rows"], scores);
   EXPECT_EQ(evals.state["evals"]["cells"], scores);
+  // The real run's settings (evals/runner.cc TaskSettings) reach the table: each row names its
+  // data file's checksum and the spec version.
+  const auto& real_table = evals.state["evals"]["tables"][0];
+  ASSERT_EQ(real_table["settings"].size(), static_cast<size_t>(scores));
+  for (const auto& settings : real_table["settings"]) {
+    const std::string text = settings.get<std::string>();
+    if (text.starts_with("(group")) continue;
+    EXPECT_NE(text.find("chat off"), std::string::npos) << text;
+    EXPECT_NE(text.find(", data "), std::string::npos) << text;
+    EXPECT_NE(text.find(", spec v"), std::string::npos) << text;
+  }
 
   // The newest run (the eval) has no earlier eval run: Compare opens on the two perf runs.
   const Result compare = Run(db, "compare");

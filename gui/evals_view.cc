@@ -1,7 +1,9 @@
-// Evals view: benchmarks x runs with value ± standard error and n; the settings that change
-// numbers (shots, chat, generation, data checksum, spec version) in each row's and cell's
-// tooltip, so the scores stay on screen; clicking a benchmark pages through its stored samples (prompt, response, extracted
-// answer, pass/fail). Samples marked not-to-display (GPQA) never show any text.
+// Evals view: one table per eval run — a row per benchmark / metric / filter with value ±
+// standard error and n, then the settings that change its numbers (n-shot, chat template,
+// few-shot as multi-turn, max tokens, shuffle seed, limit, data checksum, spec version) as the
+// last column, visible without hovering and never pushing the scores off screen. Clicking a
+// benchmark pages through that run's stored samples (prompt, response, extracted answer,
+// pass/fail). Samples marked not-to-display (GPQA) never show any text.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -18,67 +20,70 @@ std::string ScoreText(const results::EvalScore& s) {
                      : fmt::format("{:.4f}", s.value);
 }
 
-// The cell: value ± stderr and the number of samples.
-std::string CellText(const results::EvalScore& s) {
-  return fmt::format("{}  n={}", ScoreText(s), s.n);
-}
-
-// The benchmark table; returns the number of cells with a score.
-int DrawScoreTable(const EvalTable& table, DashboardState& state, float height) {
-  int cells = 0;
+// Run `col` of `table`: its rows, the settings last. Reports what was drawn and where, so a test
+// can check that the scores and the settings are inside the window.
+void DrawRunTable(const EvalTable& table, size_t col, DashboardState& state,
+                  nlohmann::json& report) {
+  const results::RunRecord& run = *table.runs[col];
+  std::vector<const EvalRow*> rows;
+  for (const EvalRow& row : table.rows) {
+    if (row.cells[col].score) rows.push_back(&row);
+  }
+  nlohmann::json drawn = {
+      {"run", run.id}, {"rows", rows.size()}, {"settings", nlohmann::json::array()}};
+  ImGui::TextUnformatted(RunLabel(run).c_str());
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
-                                     ImGuiTableFlags_BordersV | ImGuiTableFlags_ScrollY |
-                                     ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
-  const int n_cols = 3 + static_cast<int>(table.runs.size());
-  if (!ImGui::BeginTable("scores", n_cols, kFlags, ImVec2(0, height))) return cells;
-  ImGui::TableSetupScrollFreeze(1, 1);
-  ImGui::TableSetupColumn("Benchmark");
-  ImGui::TableSetupColumn("Metric");
-  ImGui::TableSetupColumn("Filter");
-  for (const auto* run : table.runs) {
-    ImGui::TableSetupColumn(fmt::format("#{} {}", run->id, CommitLabel(*run)).c_str());
-  }
-  ImGui::TableHeadersRow();
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    const EvalRow& row = table.rows[r];
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::PushID(static_cast<int>(r));
-    const std::string name = (row.is_group ? row.name + " (group)" : row.name) +
-                             (row.settings_differ ? " *" : "");
-    if (ImGui::Selectable(name.c_str(), state.eval_task == row.name && !row.is_group,
-                          ImGuiSelectableFlags_SpanAllColumns) &&
-        !row.is_group) {
-      state.eval_task = row.name;
-      state.eval_samples_run = 0;
-      state.eval_sample_offset = 0;
+                                     ImGuiTableFlags_BordersV | ImGuiTableFlags_SizingFixedFit |
+                                     ImGuiTableFlags_ScrollX;
+  // the header and the rows, and room for the horizontal scroll bar
+  const float height = (rows.size() + 1) * ImGui::GetTextLineHeightWithSpacing() +
+                       ImGui::GetStyle().ScrollbarSize + 4;
+  ImGui::PushID(static_cast<int>(run.id));
+  if (ImGui::BeginTable("scores", 6, kFlags, ImVec2(0, height))) {
+    for (const char* name : {"Benchmark", "Metric", "Filter", "Value", "n", "Settings"}) {
+      ImGui::TableSetupColumn(name);
     }
-    const auto first = std::find_if(row.cells.begin(), row.cells.end(),
-                                    [](const EvalCell& c) { return c.task != nullptr; });
-    if (ImGui::IsItemHovered() && first != row.cells.end()) {
-      ImGui::SetTooltip("%s", row.settings_differ
-                                  ? "* settings differ between runs (hover the cells)"
-                                  : SettingsLabel(*first->task).c_str());
-    }
-    ImGui::PopID();
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(row.metric.c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(row.filter.c_str());
-    for (const EvalCell& cell : row.cells) {
+    ImGui::TableHeadersRow();
+    float value_right = 0, settings_left = 1e9f, settings_width = 1e9f;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const EvalRow& row = *rows[r];
+      const EvalCell& cell = row.cells[col];
+      ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      if (!cell.score) continue;
-      ++cells;
-      ImGui::TextUnformatted(CellText(*cell.score).c_str());
-      if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip("%s\nn = %lld samples\n%s", ScoreText(*cell.score).c_str(),
-                          static_cast<long long>(cell.score->n),
-                          cell.task ? SettingsLabel(*cell.task).c_str() : "(a group)");
+      ImGui::PushID(static_cast<int>(r));
+      const bool selected = state.eval_task == row.name && state.eval_samples_run == run.id;
+      if (ImGui::Selectable(row.is_group ? (row.name + " (group)").c_str() : row.name.c_str(),
+                            selected && !row.is_group, ImGuiSelectableFlags_SpanAllColumns) &&
+          !row.is_group) {
+        state.eval_task = row.name;
+        state.eval_samples_run = run.id;
+        state.eval_sample_offset = 0;
       }
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(row.metric.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(row.filter.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(ScoreText(*cell.score).c_str());
+      value_right = std::max(value_right, ImGui::GetItemRectMax().x);
+      ImGui::TableNextColumn();
+      ImGui::Text("%lld", static_cast<long long>(cell.score->n));
+      ImGui::TableNextColumn();
+      const std::string settings =
+          cell.task ? SettingsLabel(*cell.task) : "(group of the tasks above)";
+      ImGui::TextUnformatted(settings.c_str());
+      settings_left = std::min(settings_left, ImGui::GetItemRectMin().x);
+      if (cell.task) settings_width = std::min(settings_width, ImGui::GetItemRectSize().x);
+      drawn["settings"].push_back(settings);
     }
+    ImGui::EndTable();
+    drawn["value_right_px"] = value_right;
+    drawn["settings_left_px"] = settings_left;
+    drawn["settings_width_px"] = settings_width;  // the narrowest task settings text drawn
   }
-  ImGui::EndTable();
-  return cells;
+  ImGui::PopID();
+  report["tables"].push_back(std::move(drawn));
 }
 
 void ShowField(const char* label, const std::string& text, float lines) {
@@ -90,7 +95,8 @@ void ShowField(const char* label, const std::string& text, float lines) {
   ImGui::EndChild();
 }
 
-// The sample pager for state.eval_task over the runs that evaluated it.
+// The sample pager for state.eval_task in state.eval_samples_run (the run whose row was
+// clicked; the first run that evaluated the task when that one did not).
 void DrawSamples(const Snapshot& snap, const EvalTable& table, const Details* details,
                  DashboardState& state, nlohmann::json& report) {
   std::vector<const results::RunRecord*> runs;
@@ -195,13 +201,18 @@ void DrawEvalsView(const Snapshot& snap, const Details* details, DashboardState&
                 : fmt::format("the newest {} eval runs (select eval runs in Runs to choose)",
                               table.runs.size()));
   ImGui::SameLine();
-  MutedText("| click a benchmark to read its samples");
+  MutedText("| one table per run | click a benchmark to read its samples");
   const bool paging = !state.eval_task.empty();
   const float avail = ImGui::GetContentRegionAvail().y;
-  const float table_height =
-      paging ? std::min(avail * 0.4f, (table.rows.size() + 2.f) * ImGui::GetTextLineHeightWithSpacing())
-             : avail;
-  report["cells"] = DrawScoreTable(table, state, table_height);
+  report["tables"] = nlohmann::json::array();
+  ImGui::BeginChild("eval_tables", ImVec2(0, paging ? avail * 0.4f : avail));
+  int cells = 0;
+  for (size_t col = 0; col < table.runs.size(); ++col) {
+    DrawRunTable(table, col, state, report);
+    cells += report["tables"].back()["rows"].get<int>();
+  }
+  ImGui::EndChild();
+  report["cells"] = cells;
   if (paging) DrawSamples(snap, table, details, state, report);
 }
 

@@ -241,9 +241,18 @@ Status AddEvalRun(ResultStore& store, int64_t started_ms, const std::string& com
                      "gpqa_main" + std::string(newer ? ",ifeval" : "") + " --limit 8";
   LFM_ASSIGN_OR_RETURN(const int64_t id, store.BeginRun(run));
   const int gsm_pass = newer ? 6 : 5;
-  LFM_RETURN_IF_ERROR(AddTask(store, id, "gsm8k", "3", newer ? 8 : 5, R"({"limit": 8})", 8, gsm_pass, true));
-  LFM_RETURN_IF_ERROR(AddTask(store, id, "mmlu_anatomy", "1", 5, "{}", 5, 3, true));
-  LFM_RETURN_IF_ERROR(AddTask(store, id, kHiddenTask, "2", 0, "{}", 4, 1, false));
+  // settings_json as the runner writes it (evals/runner.cc TaskSettings), abridged
+  const std::string gsm8k_settings = fmt::format(
+      R"({{"num_fewshot": {}, "chat": false, "fewshot_as_multiturn": false, "limit": 8,
+          "generation": {{"max_gen_toks": 256}},
+          "data_sha256": {{"gsm8k/test.jsonl": "3f2a9c1e7b5d0a4c"}}}})",
+      newer ? 8 : 5);
+  LFM_RETURN_IF_ERROR(AddTask(store, id, "gsm8k", "3", newer ? 8 : 5, gsm8k_settings, 8, gsm_pass, true));
+  LFM_RETURN_IF_ERROR(AddTask(store, id, "mmlu_anatomy", "1", 5, R"({"chat": false, "limit": 8})",
+                              5, 3, true));
+  LFM_RETURN_IF_ERROR(AddTask(store, id, kHiddenTask, "2", 0,
+                              R"({"chat": true, "process_docs": {"function": "gpqa", "seed": 0}})",
+                              4, 1, false));
   LFM_RETURN_IF_ERROR(AddScore(store, id, "gsm8k", false, "exact_match", "strict-match", gsm_pass / 8.0, 8));
   LFM_RETURN_IF_ERROR(AddScore(store, id, "gsm8k", false, "exact_match", "flexible-extract",
                                (gsm_pass + 1) / 8.0, 8));

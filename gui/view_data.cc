@@ -1,13 +1,15 @@
 // Selection, filtering and matching of snapshot data for the views (see view_data.h).
 #include "gui/view_data.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "results/provenance.h"
 #include "results/statistics.h"
@@ -222,10 +224,35 @@ std::vector<TrendPoint> SelectTrend(const Snapshot& snap, const TrendKey& key) {
 }
 
 std::string SettingsLabel(const results::EvalTask& task) {
-  std::string label = fmt::format("{}-shot", task.n_shot);
-  if (!task.task_version.empty()) label = fmt::format("v{}, {}", task.task_version, label);
-  if (task.settings_json != "{}" && !task.settings_json.empty()) label += ", " + task.settings_json;
-  return label;
+  const nlohmann::json s = nlohmann::json::parse(task.settings_json, nullptr, false);
+  const auto field = [&](const char* key) {
+    return s.is_object() && s.contains(key) ? s[key] : nlohmann::json();
+  };
+  const auto on_off = [](const nlohmann::json& v) {
+    return v.is_boolean() && v.get<bool>() ? "on" : "off";
+  };
+  std::vector<std::string> parts = {fmt::format("{}-shot", task.n_shot)};
+  parts.push_back(fmt::format("chat {}", on_off(field("chat"))));
+  parts.push_back(fmt::format("few-shot as multi-turn {}", on_off(field("fewshot_as_multiturn"))));
+  const nlohmann::json generation = field("generation");
+  if (generation.is_object() && generation.contains("max_gen_toks")) {
+    parts.push_back(fmt::format("max_gen_toks {}", generation["max_gen_toks"].dump()));
+  }
+  const nlohmann::json process_docs = field("process_docs");
+  if (process_docs.is_object() && process_docs.contains("seed")) {
+    parts.push_back(fmt::format("shuffle seed {}", process_docs["seed"].dump()));
+  }
+  if (const nlohmann::json limit = field("limit"); limit.is_number()) {
+    parts.push_back(fmt::format("limit {}", limit.dump()));
+  }
+  const nlohmann::json checksums = field("data_sha256");
+  if (checksums.is_object()) {
+    for (const auto& [file, sha] : checksums.items()) {  // the first 8 hex digits name the data
+      if (sha.is_string()) parts.push_back("data " + sha.get<std::string>().substr(0, 8));
+    }
+  }
+  if (!task.task_version.empty()) parts.push_back("spec v" + task.task_version);
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 EvalTable SelectEvals(const Snapshot& snap, const std::vector<int64_t>& selected, int max_runs) {

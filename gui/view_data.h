@@ -99,7 +99,10 @@ struct EvalTable {
 };
 // Columns are the selected eval runs, or the newest `max_runs` eval runs when none is selected.
 EvalTable SelectEvals(const Snapshot& snap, const std::vector<int64_t>& selected, int max_runs);
-// "v2, 5-shot, {"limit": 20}" for a task's settings.
+// The settings that change a task's numbers, as the runner stores them (eval_tasks.settings_json):
+// "5-shot, chat off, few-shot as multi-turn off, max_gen_toks 256, shuffle seed 0, limit 20,
+// data 3f2a9c1e, spec v3" (max_gen_toks for generation tasks, the shuffle seed where documents are
+// shuffled, the limit when one was given, the first 8 hex digits of each data file's SHA-256).
 std::string SettingsLabel(const results::EvalTask& task);
 
 // ---- Compare ---------------------------------------------------------------------------------

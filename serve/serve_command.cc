@@ -82,11 +82,11 @@ void AddServeCommand(CLI::App& app) {
                   "Model id clients name (default: the file's stem)");
   cmd->add_option("--parallel", args->parallel, "Requests decoded together")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--max-queue", args->server.max_queue,
                   "Requests admitted at once; more get HTTP 503")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   cmd->add_option("--max-body", args->server.max_body_bytes,
                   "Largest request body in bytes; larger get HTTP 413")
       ->capture_default_str();

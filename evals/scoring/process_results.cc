@@ -13,14 +13,15 @@ using nlohmann::json;
 
 // ---- ifeval: the official strict and loose instruction-following verdicts ------------------
 
-// `unstripped_strict`: Multi-IF's gen_acc_strict (Follow::StrictUnstripped: an all-whitespace
-// reply is still checked; only an empty one fails everything).
-StatusOr<DocScore> ScoreInstructions(const json& doc, const std::string& response,
-                                     bool unstripped_strict) {
-  LFM_ASSIGN_OR_RETURN(ifeval::IfevalPrompt prompt, ifeval::IfevalPrompt::FromJson(doc));
-  const ifeval::FollowResult strict = unstripped_strict
-                                          ? ifeval::Follow::StrictUnstripped(prompt, response)
-                                          : ifeval::Follow::Strict(prompt, response);
+// `multi_if`: Multi-IF's checkers (language-aware word and sentence counts) and its
+// gen_acc_strict (Follow::StrictUnstripped: an all-whitespace reply is still checked; only an
+// empty one fails everything).
+StatusOr<DocScore> ScoreInstructions(const json& doc, const std::string& response, bool multi_if) {
+  LFM_ASSIGN_OR_RETURN(ifeval::IfevalPrompt prompt,
+                       ifeval::IfevalPrompt::FromJson(doc, multi_if ? ifeval::CheckerSet::kMultiIf
+                                                                    : ifeval::CheckerSet::kIfeval));
+  const ifeval::FollowResult strict = multi_if ? ifeval::Follow::StrictUnstripped(prompt, response)
+                                               : ifeval::Follow::Strict(prompt, response);
   const ifeval::FollowResult loose = ifeval::Follow::Loose(prompt, response);
   auto to_json = [](const ifeval::FollowResult& r) {
     return json{{"follow_instruction_list", r.follow_instruction_list},

@@ -4,7 +4,7 @@
 
 namespace lfm::evals::ifeval {
 
-StatusOr<IfevalPrompt> IfevalPrompt::FromJson(const nlohmann::json& record) {
+StatusOr<IfevalPrompt> IfevalPrompt::FromJson(const nlohmann::json& record, CheckerSet checkers) {
   if (!record.is_object()) return Error(StatusCode::kInvalidArgument, "not a JSON object");
   const auto ids = record.find("instruction_id_list");
   const auto kwargs = record.find("kwargs");
@@ -22,7 +22,7 @@ StatusOr<IfevalPrompt> IfevalPrompt::FromJson(const nlohmann::json& record) {
       return Error(StatusCode::kInvalidArgument, "instruction_id_list[{}] is not a string", i);
     }
     const std::string id = (*ids)[i].get<std::string>();
-    LFM_ASSIGN_OR_RETURN(auto instruction, MakeInstruction(id, (*kwargs)[i]));
+    LFM_ASSIGN_OR_RETURN(auto instruction, MakeInstruction(id, (*kwargs)[i], checkers));
     prompt.ids_.push_back(id);
     prompt.instructions_.push_back(std::move(instruction));
   }

@@ -20,7 +20,8 @@ namespace lfm::evals::ifeval {
 class IfevalPrompt {
  public:
   // Parses a record; errors name the missing or malformed field or the bad instruction.
-  static StatusOr<IfevalPrompt> FromJson(const nlohmann::json& record);
+  static StatusOr<IfevalPrompt> FromJson(const nlohmann::json& record,
+                                         CheckerSet checkers = CheckerSet::kIfeval);
 
   const std::vector<std::string>& instruction_ids() const { return ids_; }
 

@@ -2,6 +2,7 @@
 
 #include "evals/scoring/config.h"
 #include "evals/scoring/ifeval/instructions_internal.h"
+#include "evals/scoring/ifeval/multi_if_checkers.h"
 
 namespace lfm::evals::ifeval {
 
@@ -21,6 +22,16 @@ const InstructionRegistry& Registry() {
     auto* out = new InstructionRegistry();
     AddTextInstructions(*out);
     AddFormatInstructions(*out);
+    return out;
+  }();
+  return *registry;
+}
+
+// IFEval's checkers with Multi-IF's two language-aware counts in place of theirs.
+const InstructionRegistry& MultiIfRegistry() {
+  static const InstructionRegistry* registry = [] {
+    auto* out = new InstructionRegistry(Registry());
+    AddMultiIfInstructions(*out);
     return out;
   }();
   return *registry;
@@ -103,9 +114,12 @@ std::vector<std::string> InstructionIds() { return Ids(Registry()); }
 std::vector<std::string> IfbenchInstructionIds() { return Ids(IfbenchRegistry()); }
 
 StatusOr<std::unique_ptr<Instruction>> MakeInstruction(std::string_view id,
-                                                       const nlohmann::json& kwargs) {
+                                                       const nlohmann::json& kwargs,
+                                                       CheckerSet checkers) {
   const std::string key(id);
-  if (const auto it = Registry().find(key); it != Registry().end()) {
+  const InstructionRegistry& ifeval =
+      checkers == CheckerSet::kMultiIf ? MultiIfRegistry() : Registry();
+  if (const auto it = ifeval.find(key); it != ifeval.end()) {
     return it->second(Kwargs(key, kwargs));
   }
   if (const auto it = IfbenchRegistry().find(key); it != IfbenchRegistry().end()) {

@@ -41,8 +41,12 @@ class Instruction {
 // and the kwarg instead; so does an unknown id (with a "did you mean"), an unknown kwarg, a value
 // of the wrong type, a relation other than "less than" / "at least", and a keyword that is not a
 // valid regex (the official checker uses keywords as regexes).
+// `checkers` kMultiIf: Multi-IF's copy of the IFEval checkers, whose word and sentence counts
+// depend on the response's language (multi_if_checkers.h).
+enum class CheckerSet { kIfeval, kMultiIf };
 StatusOr<std::unique_ptr<Instruction>> MakeInstruction(std::string_view id,
-                                                       const nlohmann::json& kwargs);
+                                                       const nlohmann::json& kwargs,
+                                                       CheckerSet checkers = CheckerSet::kIfeval);
 // The 25 IFEval instruction ids, sorted.
 std::vector<std::string> InstructionIds();
 // The 58 IFBench instruction ids (allenai/IFBench db69a6f, ifbench/instructions.py), sorted.

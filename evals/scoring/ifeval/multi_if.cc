@@ -36,7 +36,8 @@ StatusOr<std::optional<MultiIfTurn>> ParseTurn(const std::string& prompt_column,
     kwargs.push_back(std::move(decoded));
   }
   LFM_ASSIGN_OR_RETURN(IfevalPrompt checks,
-                       IfevalPrompt::FromJson({{"instruction_id_list", ids}, {"kwargs", kwargs}}));
+                       IfevalPrompt::FromJson({{"instruction_id_list", ids}, {"kwargs", kwargs}},
+                                              CheckerSet::kMultiIf));
   return std::optional<MultiIfTurn>(
       MultiIfTurn{prompt["content"].get<std::string>(), std::move(checks)});
 }

@@ -10,9 +10,8 @@
 //
 // Multi-IF ships its own copy of the IFEval checkers; it differs from lm-eval's only where
 // langdetect names Thai, Hindi, Chinese or Japanese: there length_constraints:number_words and
-// number_sentences count with pythainlp / a CJK character rule / a danda split. Those branches
-// are not ported, so non-English conversations in those four languages can differ on those two
-// checks.
+// number_sentences count by language. Turns are scored with that copy (CheckerSet::kMultiIf,
+// multi_if_checkers.h, which says what is and is not ported).
 #pragma once
 
 #include <map>

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "evals/fake_model.h"
+#include "evals/scoring/ifeval/multi_if_checkers.h"
 #include "tests/test_support.h"
 
 namespace lfm::evals::ifeval {
@@ -162,6 +163,63 @@ TEST(MultiIfTest, GeneratesEachTurnOnTheConversationSoFar) {
                                 {"user", "No commas."}},
                                true);
   EXPECT_EQ(contexts[4], expected_turn3);
+}
+
+// Multi-IF's language-aware counts. Expected values: the official functions
+// (count_words_chinese_japanese with the emoji package absent, split_chinese_japanese,
+// count_hindi_num_sentences) run on these strings, and langdetect 1.0.9 with seed 0 for the
+// language each reply is counted as.
+TEST(MultiIfCheckersTest, CountsAsTheOfficialFunctions) {
+  EXPECT_EQ(CountWordsChineseJapanese("今天天气很好。我们去公园散步吧！你觉得怎么样？"), 20u);
+  EXPECT_EQ(CountWordsChineseJapanese("こんにちは、ジェイソンさん、Jason? Nice to meet you"), 17u);
+  EXPECT_EQ(CountWordsChineseJapanese("我喜欢Python和C++编程, 每天写code三个小时。"), 16u);
+  EXPECT_EQ(CountWordsChineseJapanese("東京は日本の首都です。人口は多いです．"), 17u);
+  EXPECT_EQ(CountWordsChineseJapanese("「你好」（世界）——《书名》……"), 6u);
+  EXPECT_EQ(CountSentencesChineseJapanese("今天天气很好。我们去公园散步吧！你觉得怎么样？"), 3u);
+  EXPECT_EQ(CountSentencesChineseJapanese("第一行没有句号\n第二行。。还有\n\n  第三行！！"), 4u);
+  EXPECT_EQ(CountSentencesChineseJapanese("こんにちは、ジェイソンさん、Jason? Nice to meet you"),
+            2u);
+  EXPECT_EQ(CountSentencesChineseJapanese("東京は日本の首都です。人口は多いです．"), 2u);
+  EXPECT_EQ(CountSentencesHindi("नमस्ते। आप कैसे हैं? मैं ठीक हूँ!\n\nधन्यवाद"), 4u);
+  EXPECT_EQ(CountSentencesHindi("यह पहला वाक्य है।यह दूसरा है ।   "), 2u);
+  EXPECT_EQ(CountSentencesHindi("Привет! Как дела? Всё хорошо. Спасибо, друг."), 3u);
+  // emoji.emoji_count: one per emoji, a flag or a skin-toned / ZWJ sequence counting once
+  EXPECT_EQ(CountWordsChineseJapanese("你好😀"), 3u);
+  EXPECT_EQ(CountWordsChineseJapanese("好🇯🇵 👍🏽 👨‍👩‍👧 ❤"), 5u);
+  EXPECT_EQ(CountWordsChineseJapanese("ok😀ok"), 2u);  // removed, not spaced: "okok" + 1 emoji
+}
+
+TEST(MultiIfCheckersTest, CountByTheDetectedLanguage) {
+  EXPECT_EQ(MultiIfCountWords("今天天气很好。我们去公园散步吧！你觉得怎么样？", "zh-cn"), 20u);
+  EXPECT_EQ(MultiIfCountWords("今天天气很好。我们去公园散步吧！你觉得怎么样？", "ko"), 3u);  // \w+
+  EXPECT_EQ(MultiIfCountSentences("नमस्ते। आप कैसे हैं? मैं ठीक हूँ!\n\nधन्यवाद", "hi"), 4u);
+  EXPECT_EQ(MultiIfCountSentences("東京は日本の首都です。人口は多いです．", "ja"), 2u);
+  EXPECT_EQ(MultiIfCountSentences("Hello there. How are you?", "en"), 2u);  // Punkt
+}
+
+// The checkers as turns are scored: langdetect picks the count. A Chinese reply of 20 CJK
+// words "at least 10" follows Multi-IF's number_words and not IFEval's (3 \w+ runs); the same
+// characters in a text langdetect calls Korean are counted as IFEval counts.
+TEST(MultiIfCheckersTest, TurnsUseMultiIfsCounts) {
+  const json doc = {{"instruction_id_list",
+                     {"length_constraints:number_words", "length_constraints:number_sentences"}},
+                    {"kwargs",
+                     {{{"num_words", 10}, {"relation", "at least"}},
+                      {{"num_sentences", 4}, {"relation", "at least"}}}}};
+  auto multi_if = IfevalPrompt::FromJson(doc, CheckerSet::kMultiIf);
+  auto ifeval = IfevalPrompt::FromJson(doc);
+  ASSERT_TRUE(multi_if.ok() && ifeval.ok());
+  const std::string chinese = "今天天气很好。我们去公园散步吧！你觉得怎么样？";
+  EXPECT_EQ(Follow::StrictUnstripped(*multi_if, chinese).follow_instruction_list,
+            (std::vector<bool>{true, false}));  // 20 words, 3 sentences
+  EXPECT_EQ(Follow::Strict(*ifeval, chinese).follow_instruction_list,
+            (std::vector<bool>{false, false}));  // 3 words
+  const std::string hindi = "नमस्ते। आप कैसे हैं? मैं ठीक हूँ!\n\nधन्यवाद";
+  EXPECT_EQ(Follow::StrictUnstripped(*multi_if, hindi).follow_instruction_list,
+            (std::vector<bool>{true, true}));  // 13 words, 4 danda-split sentences
+  const std::string korean = "第一行没有句号\n第二行。。还有\n\n  第三行！！";  // langdetect: "ko"
+  EXPECT_EQ(Follow::StrictUnstripped(*multi_if, korean).follow_instruction_list,
+            (std::vector<bool>{false, false}));  // 4 \w+ runs, Punkt sentences
 }
 
 // The shared English file (909 conversations, 13 of them two-turn) parses whole.
