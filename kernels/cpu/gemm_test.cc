@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/backend.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/quant/fp16.h"
@@ -181,6 +182,80 @@ TEST(GemmTest, SumsKernelsExactAtExtremeQuants) {
       }
     }
   }
+}
+
+// GemmRows on `view` (either layout) over rows [first, rows) into y [tokens, rows].
+std::vector<float> RunGemm(const WeightView& view, const std::vector<uint8_t>& acts,
+                           int64_t act_bytes, int64_t tokens, int64_t first) {
+  std::vector<float> y(tokens * view.rows, -7.0f);
+  GemmRows(view, first, view.rows, acts.data(), act_bytes, tokens, y.data(), view.rows);
+  return y;
+}
+
+// The kCpuRows16 layout made at load gives bit-identical results to the stored layout through
+// the AVX-512 VNNI panel kernel (which packs the same rows per call and does the same float
+// steps), for decode and prefill token counts and for one expert's slice of a stack; and the
+// same bytes left in the stored order (only the layout tag set) do not, so the check can fail.
+TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t rows = 48, cols = 256, experts = 3, slice_rows = rows / experts;
+  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+    const std::vector<uint8_t> w = testing::RandomWeights(type, rows, cols, rng);
+    const WeightView stored{w.data(), type, rows, cols};
+    ASSERT_TRUE(CanInterleaveRows16(stored, slice_rows));
+    std::vector<uint8_t> packed(w.size());
+    InterleaveRows16(stored, 0, rows / kRows16, packed.data());
+    WeightView rows16 = stored;
+    rows16.data = packed.data();
+    rows16.layout = WeightLayout::kCpuRows16;
+    WeightView mislabelled = stored;  // stored bytes read as the new layout
+    mislabelled.layout = WeightLayout::kCpuRows16;
+    for (int64_t tokens : {1, 2, 3, 4, 8, 9, 17}) {
+      const int64_t act_bytes = RowBytes(DType::kQ8_0, cols);
+      std::vector<uint8_t> acts(tokens * act_bytes);
+      for (int64_t t = 0; t < tokens; ++t) {
+        std::vector<float> x(cols);
+        for (float& v : x) v = normal(rng);
+        QuantizeActivations(DType::kQ8_0, x.data(), &acts[t * act_bytes], cols);
+      }
+      Q8Sums sums;
+      ResizeQ8Sums(tokens, cols / kQK, sums);
+      ComputeQ8Sums(acts.data(), act_bytes, 0, tokens, cols / kQK, sums);
+      std::vector<float> expected(tokens * rows, -7.0f);
+      internal::GemmPanelAvx512Vnni(stored, kRows16, rows, acts.data(), act_bytes, tokens,
+                                    expected.data(), rows, sums.View(0));
+      const std::vector<float> got = RunGemm(rows16, acts, act_bytes, tokens, kRows16);
+      // memcmp: bit-identical, -0.0 and NaN patterns included.
+      EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
+          << DTypeName(type) << " tokens=" << tokens;
+      EXPECT_NE(RunGemm(mislabelled, acts, act_bytes, tokens, kRows16), expected)
+          << DTypeName(type) << " tokens=" << tokens;
+      // The last expert's slice of the stack, as MoeWeights::Slice cuts it.
+      const WeightView slice = MoeWeights::Slice(rows16, experts, experts - 1);
+      ASSERT_EQ(slice.layout, WeightLayout::kCpuRows16);
+      const std::vector<float> slice_y = RunGemm(slice, acts, act_bytes, tokens, 0);
+      for (int64_t t = 0; t < tokens; ++t) {
+        EXPECT_EQ(std::memcmp(&slice_y[t * slice_rows],
+                              &expected[t * rows + (experts - 1) * slice_rows],
+                              slice_rows * sizeof(float)),
+                  0)
+            << DTypeName(type) << " slice, tokens=" << tokens << " t=" << t;
+      }
+    }
+  }
+}
+
+// Only Q4_0 / Q8_0 matrices of whole 16-row slices are interleaved.
+TEST(GemmTest, Rows16LayoutOnlyForWholeGroups) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  const WeightView q4{nullptr, DType::kQ4_0, 64, 256};
+  EXPECT_TRUE(CanInterleaveRows16(q4, 32));
+  EXPECT_FALSE(CanInterleaveRows16(q4, 8));   // slices split groups
+  EXPECT_FALSE(CanInterleaveRows16(q4, 48));  // slices do not tile the rows
+  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ6_K, 64, 256}, 64));
+  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ4_0, 40, 256}, 40));
 }
 
 }  // namespace
