@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/quant/fp16.h"
@@ -256,6 +257,61 @@ TEST(GemmTest, Rows16LayoutOnlyForWholeGroups) {
   EXPECT_FALSE(CanInterleaveRows16(q4, 48));  // slices do not tile the rows
   EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ6_K, 64, 256}, 64));
   EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ4_0, 40, 256}, 40));
+}
+
+// The cpu backend's Prepare: Q4_0 / Q8_0 matrices and expert stacks come back in the
+// kCpuRows16 layout, and prefill through them (Linear and Moe, whose experts are slices of the
+// prepared stacks) is bit-identical to prefill on the stored weights, which packs the same
+// rows per call. Other types come back unchanged.
+TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  std::mt19937 rng(14);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t D = 64, F = 32, tokens = 12;
+  const int E = 4;
+  std::vector<float> x(tokens * D);
+  for (float& v : x) v = normal(rng);
+  std::vector<int32_t> experts(tokens * 2);
+  std::vector<float> route_weights(tokens * 2);
+  for (int64_t t = 0; t < tokens; ++t) {  // two distinct experts per token, uneven load
+    experts[2 * t] = static_cast<int32_t>(t % 3);
+    experts[2 * t + 1] = 3;
+    route_weights[2 * t] = 0.25f + 0.01f * t, route_weights[2 * t + 1] = 0.5f;
+  }
+  const MoeRouting routing{tokens, 2, experts.data(), route_weights.data()};
+  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+    auto backend = MakeCpuBackend(nullptr);
+    const std::vector<uint8_t> lin = testing::RandomWeights(type, 48, D, rng);
+    const std::vector<uint8_t> gate = testing::RandomWeights(type, E * F, D, rng);
+    const std::vector<uint8_t> up = testing::RandomWeights(type, E * F, D, rng);
+    const std::vector<uint8_t> down = testing::RandomWeights(type, E * D, F, rng);
+    const WeightView linear{lin.data(), type, 48, D};
+    MoeWeights stored{E, D, F, {gate.data(), type, E * F, D}, {up.data(), type, E * F, D},
+                      {down.data(), type, E * D, F}};
+    const WeightView prepared_linear = backend->Prepare(linear, linear.rows);
+    MoeWeights prepared = stored;
+    prepared.gate = backend->Prepare(stored.gate, F);
+    prepared.up = backend->Prepare(stored.up, F);
+    prepared.down = backend->Prepare(stored.down, D);
+    for (const WeightView& w : {prepared_linear, prepared.gate, prepared.up, prepared.down}) {
+      ASSERT_EQ(w.layout, WeightLayout::kCpuRows16) << DTypeName(type);
+      ASSERT_NE(w.data, nullptr);
+    }
+    std::vector<float> y_stored(tokens * 48), y_prepared(tokens * 48);
+    backend->Linear(linear, x.data(), tokens, y_stored.data());
+    backend->Linear(prepared_linear, x.data(), tokens, y_prepared.data());
+    EXPECT_EQ(y_prepared, y_stored) << DTypeName(type) << " Linear";
+    std::vector<float> moe_stored(tokens * D), moe_prepared(tokens * D);
+    backend->Moe(stored, x.data(), routing, moe_stored.data());
+    backend->Moe(prepared, x.data(), routing, moe_prepared.data());
+    EXPECT_EQ(moe_prepared, moe_stored) << DTypeName(type) << " Moe";
+  }
+  auto backend = MakeCpuBackend(nullptr);
+  const std::vector<uint8_t> k = testing::RandomWeights(DType::kQ6_K, 16, 256, rng);
+  const WeightView q6{k.data(), DType::kQ6_K, 16, 256};
+  const WeightView same = backend->Prepare(q6, 16);
+  EXPECT_EQ(same.data, q6.data);
+  EXPECT_EQ(same.layout, WeightLayout::kStored);
 }
 
 }  // namespace
