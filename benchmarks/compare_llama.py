@@ -8,6 +8,9 @@ llama.cpp peer (../shared/tools/setup-peer.sh --llama-bench) it prints lfmbench'
 
   benchmarks/compare_llama.py -m MODEL.gguf [--threads 2] [--pp 512] [--tg 64] [--rounds 3]
                               [--reps 1] [--lfmbench build/lfmbench] [--llama-bench PATH]
+                              [--lock FILE]
+With --lock, every llama-bench and lfmbench run holds `flock FILE` while it measures, so that
+measurements on a shared machine never overlap while the lock is held only minutes at a time.
 """
 import argparse
 import json
@@ -23,10 +26,15 @@ def default_llama_bench():
     return os.path.join(peer, "llama-bench", "bin", "llama-bench")
 
 
+LOCK = None
+
+
 def run(cmd):
+    if LOCK:
+        cmd = ["flock", LOCK] + cmd
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        sys.exit(f"compare_llama: {cmd[0]} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        sys.exit(f"compare_llama: {' '.join(cmd[:3])} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done.stdout
 
 
@@ -43,7 +51,8 @@ def llama_round(args):
 
 def lfmbench_round(args, db):
     out = run([args.lfmbench, "perf", "-m", args.model, "--backend", args.backend, "--pp", str(args.pp), "--tg",
-               str(args.tg), "--reps", str(args.reps), "--threads", str(args.threads), "--json", "--db", db])
+               str(args.tg), "--reps", str(args.reps), "--threads", str(args.threads), "--json", "--db", db,
+               "--no-fidelity"])
     rows = {}
     for line in out.splitlines():
         if line.strip():
@@ -67,7 +76,10 @@ def main():
     p.add_argument("--backend", default="cpu")
     p.add_argument("--lfmbench", default="build/lfmbench")
     p.add_argument("--llama-bench", default=default_llama_bench())
+    p.add_argument("--lock", help="hold `flock LOCK` during each measurement")
     args = p.parse_args()
+    global LOCK
+    LOCK = args.lock
     if not os.path.isfile(args.model):
         sys.exit(f"compare_llama: {args.model}: no such file")
     have_peer = os.access(args.llama_bench, os.X_OK)

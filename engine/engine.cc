@@ -17,25 +17,53 @@ namespace {
 // Tokens per forward call: bounds the activations of a long prefill (llama.cpp's default
 // micro-batch is the same size). Results do not depend on it.
 constexpr int64_t kMaxBatch = 512;
-// Files above this size show a progress line while their pages are first read.
+// Models with more weight bytes show a progress line while loading.
 constexpr uint64_t kProgressBytes = 256ull << 20;
 
-// Reads one byte of every page of the weights so later forward calls do not fault them in.
-void TouchWeights(const GgufFile& file, bool show_progress) {
-  constexpr uint64_t kPage = 4096, kChunk = 64ull << 20;
-  const uint8_t* data = file.file_data();
-  const uint64_t size = file.file_size();
-  const bool progress = show_progress && size >= kProgressBytes;
+// Reads one byte of every page of [data, data + bytes).
+void TouchPages(const void* data, uint64_t bytes) {
+  constexpr uint64_t kPage = 4096;
+  const auto* p = static_cast<const uint8_t*>(data);
+  uint8_t acc = 0;
+  for (uint64_t offset = 0; offset < bytes; offset += kPage) acc ^= p[offset];
+  static volatile uint8_t sink = 0;
+  sink = sink ^ acc;  // a use the compiler must keep
+}
+
+uint64_t MatrixBytes(const kernels::WeightView& w) { return w.rows * w.row_bytes(); }
+
+// Gets the weights ready before the first token: each matrix the backend runs goes through its
+// Prepare, and when that made a copy in the backend's own layout the mapped pages are released
+// at once, so the file's pages and the copies are never all resident together; every other
+// matrix's pages are read once so that forward calls do not wait on the disk. Norms and other
+// small vectors fault in on first use. A progress line for big files.
+void LoadWeights(const GgufFile& file, Lfm2Weights& weights, kernels::Backend& backend,
+                 bool show_progress) {
+  uint64_t total = MatrixBytes(weights.token_embd), done = 0;
+  weights.ForEachMatrix([&](const kernels::WeightView& w, int64_t) { total += MatrixBytes(w); });
   std::unique_ptr<Progress> bar;
-  if (progress) bar = std::make_unique<Progress>("loading " + file.path(), size >> 20, "MB");
-  volatile uint8_t sink = 0;
-  for (uint64_t begin = 0; begin < size; begin += kChunk) {
-    const uint64_t end = std::min(size, begin + kChunk);
-    uint8_t acc = 0;
-    for (uint64_t p = begin; p < end; p += kPage) acc ^= data[p];
-    sink = sink ^ acc;
-    if (bar) bar->Set(end >> 20);
+  if (show_progress && total >= kProgressBytes) {
+    bar = std::make_unique<Progress>("loading " + file.path(), total >> 20, "MB");
   }
+  auto advance = [&](uint64_t bytes) {
+    done += bytes;
+    if (bar) bar->Set(done >> 20);
+  };
+  TouchPages(weights.token_embd.data, MatrixBytes(weights.token_embd));
+  advance(MatrixBytes(weights.token_embd));
+  weights.ForEachMatrix([&](kernels::WeightView& w, int64_t slice_rows) {
+    const uint64_t bytes = MatrixBytes(w);
+    const kernels::WeightView prepared =
+        backend.Supports(w.type) ? backend.Prepare(w, slice_rows) : w;
+    if (prepared.data == w.data) {
+      TouchPages(w.data, bytes);
+    } else {
+      // A tied output head's pages stay: the embedding lookups read them.
+      if (w.data != weights.token_embd.data) file.ReleasePages(w.data, bytes);
+      w = prepared;
+    }
+    advance(bytes);
+  });
 }
 
 }  // namespace
@@ -68,7 +96,7 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   LFM_ASSIGN_OR_RETURN(e->backend_, kernels::MakeBackend(options.backend, e->pool_.get()));
   LFM_ASSIGN_OR_RETURN(e->fallback_, kernels::MakeBackend("reference", e->pool_.get()));
   std::set<std::string> unsupported;
-  e->weights_->ForEachMatrix([&](const kernels::WeightView& w) {
+  e->weights_->ForEachMatrix([&](const kernels::WeightView& w, int64_t) {
     if (!e->backend_->Supports(w.type)) unsupported.emplace(kernels::DTypeName(w.type));
   });
   e->fallback_types_.assign(unsupported.begin(), unsupported.end());
@@ -78,9 +106,9 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
         "lfmbench: backend '{}' does not support {}: those weights run on the reference backend\n",
         options.backend, fmt::join(unsupported, ", "));
   }
+  LoadWeights(*e->file_, *e->weights_, *e->backend_, options.show_progress);
   e->model_ =
       std::make_unique<Lfm2Model>(e->config_, *e->weights_, *e->backend_, *e->fallback_, *e->pool_);
-  TouchWeights(*e->file_, options.show_progress);
   return e;
 }
 

@@ -69,8 +69,9 @@ struct GenerateResult {
 class Engine {
  public:
   // Maps the file, reads and validates its config, binds and checks every tensor, creates the
-  // backend and touches the weights once (with progress for big files) so the first tokens
-  // do not wait on the disk. Errors name the file and the problem.
+  // backend and gets the weights ready (with progress for big files): each matrix the backend
+  // prepares in its own layout (Backend::Prepare) replaces its mapped pages, the others are
+  // read once so the first tokens do not wait on the disk. Errors name the file and the problem.
   static StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
   ~Engine();
 

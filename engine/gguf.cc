@@ -223,6 +223,10 @@ std::string GgufTensorInfo::ShapeString() const { return fmt::format("{{{}}}", f
 // ---------------------------------------------------------------------------------------------
 // Reader
 
+void GgufFile::ReleasePages(const void* data, uint64_t bytes) const {
+  if (mapping_) mapping_->Release(static_cast<const uint8_t*>(data), bytes);
+}
+
 StatusOr<std::unique_ptr<GgufFile>> GgufFile::Open(const std::string& path) {
   LFM_ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> mapping, MappedFile::Open(path));
   std::unique_ptr<GgufFile> file(new GgufFile());

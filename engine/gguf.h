@@ -100,6 +100,9 @@ class GgufFile {
   const uint8_t* TensorData(const GgufTensorInfo& tensor) const {
     return data_ + data_offset_ + tensor.offset;
   }
+  // Drops the mapped pages of [data, data + bytes), bytes of this file copied elsewhere, from
+  // the resident set (MappedFile::Release); nothing for an in-memory image.
+  void ReleasePages(const void* data, uint64_t bytes) const;
 
  private:
   GgufFile() = default;

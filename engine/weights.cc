@@ -159,14 +159,15 @@ StatusOr<Lfm2Weights> Lfm2Weights::Bind(const GgufFile& file, const Lfm2Config& 
   return w;
 }
 
-void Lfm2Weights::ForEachMatrix(const std::function<void(const WeightView&)>& fn) const {
-  fn(token_embd);
-  if (output.data != token_embd.data) fn(output);
-  for (const LayerWeights& l : layers) {
-    for (const WeightView* m : {&l.conv_in_proj, &l.conv_out_proj, &l.attn_q, &l.attn_k, &l.attn_v,
-                                &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down, &l.router,
-                                &l.experts.gate, &l.experts.up, &l.experts.down}) {
-      if (m->data) fn(*m);
+void Lfm2Weights::ForEachMatrix(const std::function<void(WeightView&, int64_t)>& fn) {
+  fn(output, output.rows);
+  for (LayerWeights& l : layers) {
+    for (WeightView* m : {&l.conv_in_proj, &l.conv_out_proj, &l.attn_q, &l.attn_k, &l.attn_v,
+                          &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down, &l.router}) {
+      if (m->data) fn(*m, m->rows);
+    }
+    for (WeightView* m : {&l.experts.gate, &l.experts.up, &l.experts.down}) {
+      if (m->data) fn(*m, m->rows / l.experts.n_experts);
     }
   }
 }

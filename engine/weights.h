@@ -56,8 +56,11 @@ struct Lfm2Weights {
   // and expert bias must be f32 (llama.cpp's converter always writes them so).
   static StatusOr<Lfm2Weights> Bind(const GgufFile& file, const Lfm2Config& config);
 
-  // Calls fn for every weight matrix the backends multiply by (expert stacks whole), once each.
-  void ForEachMatrix(const std::function<void(const kernels::WeightView&)>& fn) const;
+  // Calls fn(w, slice_rows) for every weight matrix the backends multiply by, once each: the
+  // output head (the token embedding when tied; the embedding's lookups use token_embd) and
+  // every layer's matrices, expert stacks whole with slice_rows = one expert's rows (else the
+  // matrix's rows). fn may replace w with a backend's prepared view (Backend::Prepare).
+  void ForEachMatrix(const std::function<void(kernels::WeightView& w, int64_t slice_rows)>& fn);
 };
 
 }  // namespace lfm::engine

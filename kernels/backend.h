@@ -24,10 +24,12 @@ struct MoeWeights {
   WeightView down;      // [n_experts * d_model, d_ffn]
 
   // One expert's matrix out of a stack: rows [e * rows_per_expert, (e + 1) * rows_per_expert).
+  // In a backend's own layout too (Backend::Prepare keeps each expert's byte offset).
   static WeightView Slice(const WeightView& stack, int n_experts, int e) {
-    const int64_t rows = stack.rows / n_experts;
-    const auto* base = static_cast<const uint8_t*>(stack.data);
-    return {base + e * rows * RowBytes(stack.type, stack.cols), stack.type, rows, stack.cols};
+    WeightView slice = stack;
+    slice.rows = stack.rows / n_experts;
+    slice.data = static_cast<const uint8_t*>(stack.data) + e * slice.rows * stack.row_bytes();
+    return slice;
   }
   WeightView Gate(int e) const { return Slice(gate, n_experts, e); }
   WeightView Up(int e) const { return Slice(up, n_experts, e); }
@@ -56,6 +58,17 @@ class Backend {
   // Whether Linear and Moe accept weights of `type`. The engine sends weights of other types
   // to the reference backend and says so once.
   virtual bool Supports(DType type) const = 0;
+
+  // Called by the engine once per weight matrix at load, before any Linear or Moe with it. A
+  // backend whose kernels read a layout of their own copies `w` (stored layout) into memory it
+  // owns and returns the view of that copy: same type, rows, cols and byte size, and every
+  // slice of `slice_rows` rows (one expert of a stack: MoeWeights::Slice) at the same byte
+  // offset as in `w`. The caller uses that view in place of `w` from then on, with this backend
+  // only, and may release `w`'s memory. The default keeps the stored layout and returns `w`.
+  virtual WeightView Prepare(const WeightView& w, int64_t slice_rows) {
+    (void)slice_rows;
+    return w;
+  }
 
   // y[t] = W · x[t] for t < n_tokens. x: [n_tokens, w.cols], y: [n_tokens, w.rows].
   virtual void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) = 0;

@@ -12,6 +12,7 @@ namespace lfm::kernels {
 void LinearReference(const WeightView& w, const float* x, int64_t n_tokens, float* y,
                      ThreadPool* pool) {
   LFM_CHECK(CanVecDot(w.type), "no dot product for {}", DTypeName(w.type));
+  LFM_CHECK(w.layout == WeightLayout::kStored, "a backend's own weight layout");
   const DType act_type = VecDotType(w.type);
   const int64_t act_bytes = RowBytes(act_type, w.cols);
   // Every token's activations are converted once, then shared by all rows.
@@ -34,6 +35,7 @@ void LinearReference(const WeightView& w, const float* x, int64_t n_tokens, floa
 
 void DequantizeWeightRow(const WeightView& w, int64_t row, float* out) {
   LFM_CHECK(row >= 0 && row < w.rows, "row {} of {}", row, w.rows);
+  LFM_CHECK(w.layout == WeightLayout::kStored, "a backend's own weight layout");
   DequantizeRow(w.type, w.row(row), out, w.cols);
 }
 

@@ -14,13 +14,20 @@ namespace lfm::kernels {
 
 // A weight matrix [rows, cols] (rows = outputs, cols = inputs), row-major in `type`
 // (GGUF ne = {cols, rows}); each row is RowBytes(type, cols) bytes.
+// How a matrix's bytes are ordered. kStored: GGUF rows one after another, which every backend
+// reads. kCpuRows16: the `cpu` backend's own layout (cpu::InterleaveRows16 in
+// kernels/cpu/gemm.h), made once at load by its Backend::Prepare; only it reads such views.
+enum class WeightLayout : uint8_t { kStored, kCpuRows16 };
+
 struct WeightView {
   const void* data = nullptr;
   DType type = DType::kF32;
   int64_t rows = 0;
   int64_t cols = 0;
+  WeightLayout layout = WeightLayout::kStored;
 
   int64_t row_bytes() const { return RowBytes(type, cols); }
+  // Row r's bytes: for the stored layout only.
   const uint8_t* row(int64_t r) const { return static_cast<const uint8_t*>(data) + r * row_bytes(); }
 };
 

@@ -1,7 +1,10 @@
 #include "kernels/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
+
+#include "base/mapped_file.h"
 
 #include "kernels/cpu/gemm.h"
 #include "kernels/moe_routing.h"
@@ -34,6 +37,24 @@ class CpuBackend : public Backend {
   std::string_view Name() const override { return "cpu"; }
 
   bool Supports(DType type) const override { return CanVecDot(type); }
+
+  // Q4_0 / Q8_0 matrices go to the kCpuRows16 layout where AVX-512 VNNI runs (gemm.h): one
+  // kernel for decode and prefill, no per-call repacking, in anonymous memory on huge pages.
+  WeightView Prepare(const WeightView& w, int64_t slice_rows) override {
+    if (!cpu::CanInterleaveRows16(w, slice_rows)) return w;
+    auto& buffer = prepared_.emplace_back(
+        std::make_unique<AnonymousBuffer>(static_cast<size_t>(w.rows * w.row_bytes())));
+    constexpr int64_t kTaskGroups = 16;
+    const int64_t groups = w.rows / cpu::kRows16;
+    RunTasks(CeilDiv(groups, kTaskGroups), [&](int64_t task) {
+      cpu::InterleaveRows16(w, task * kTaskGroups, std::min(groups, (task + 1) * kTaskGroups),
+                            buffer->data());
+    });
+    WeightView prepared = w;
+    prepared.data = buffer->data();
+    prepared.layout = WeightLayout::kCpuRows16;
+    return prepared;
+  }
 
   void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
     Quantize(w.type, x, n_tokens, w.cols, acts_);
@@ -144,6 +165,7 @@ class CpuBackend : public Backend {
   }
 
   ThreadPool* pool_;
+  std::vector<std::unique_ptr<AnonymousBuffer>> prepared_;  // the views Prepare returned
   QuantizedRows acts_, gathered_, hidden_acts_;
   cpu::Q8Sums acts_sums_, gathered_sums_, hidden_sums_;
   std::vector<float> gate_, hidden_, pair_out_;

@@ -29,10 +29,24 @@ void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, 
   internal::ComputeQ8SumsAvx2(acts, act_row_bytes, t_begin, t_end, nb, out);
 }
 
+bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows) {
+  return DetectCpuFeatures().avx512_vnni && (w.type == DType::kQ4_0 || w.type == DType::kQ8_0) &&
+         w.layout == WeightLayout::kStored && slice_rows > 0 && slice_rows % kRows16 == 0 &&
+         w.rows % slice_rows == 0;
+}
+
+void InterleaveRows16(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out) {
+  LFM_CHECK(CanInterleaveRows16(w, kRows16), "{} [{}, {}] cannot be interleaved here",
+            DTypeName(w.type), w.rows, w.cols);
+  internal::InterleaveRows16Avx512(w, group_begin, group_end, out);
+}
+
 void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
               const Q8SumsView* sums) {
-  if (UsesQ8Sums(w.type, n_tokens)) {
+  const bool rows16 = w.layout == WeightLayout::kCpuRows16;
+  LFM_CHECK(rows16 || w.layout == WeightLayout::kStored, "unknown weight layout");
+  if (rows16 || UsesQ8Sums(w.type, n_tokens)) {
     thread_local Q8Sums own;
     Q8SumsView view;
     if (sums != nullptr) {
@@ -43,7 +57,10 @@ void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uin
       ComputeQ8Sums(acts, act_row_bytes, 0, n_tokens, nb, own);
       view = own.View(0);
     }
-    if (n_tokens < internal::kPanelMinTokens) {  // only with AVX-512 VNNI (UsesQ8Sums)
+    if (rows16) {  // made only where AVX-512 VNNI runs (CanInterleaveRows16)
+      internal::GemmRows16Avx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
+                                     y_stride, view);
+    } else if (n_tokens < internal::kPanelMinTokens) {  // only with AVX-512 VNNI (UsesQ8Sums)
       internal::GemmFewTokensAvx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
                                         y_stride, view);
     } else if (DetectCpuFeatures().avx512_vnni) {

@@ -45,6 +45,22 @@ void ResizeQ8Sums(int64_t n_tokens, int64_t nb, Q8Sums& out);
 void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
                    int64_t nb, Q8Sums& out);
 
+// ---- The kCpuRows16 layout (WeightLayout in kernels/ops.h) ----------------------------------
+// Q4_0 / Q8_0 rows regrouped once at load so that one kernel serves decode and prefill with no
+// per-call repacking: rows in groups of 16, each group the same bytes as its 16 stored rows
+// (so a slice of whole groups, such as one expert of a stack, keeps its byte offset): first the
+// nb blocks' 16 f16 scales ([b][r]), then per block the quants as 32-bit words, word k of row r
+// at [b][k][r] (Q4_0: the 16 packed nibble bytes, 4 words; Q8_0: the 32 bytes + 128 as unsigned,
+// 8 words). A 512-bit load is then the same 4 bytes of 16 rows, what vpdpbusd multiplies.
+constexpr int64_t kRows16 = 16;
+
+// Whether InterleaveRows16 and the kernels for it run here for `w` with slices of
+// `slice_rows` rows: AVX-512 VNNI, Q4_0 or Q8_0, stored layout, rows and slices whole groups.
+bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows);
+// Writes groups [group_begin, group_end) of stored `w` in the kCpuRows16 layout into `out`
+// (w.rows * w.row_bytes() bytes for all groups); callers may split groups across threads.
+void InterleaveRows16(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out);
+
 // Whether GemmRows on `n_tokens` tokens of `type` uses Q8Sums (a prefill kernel on this CPU).
 bool UsesQ8Sums(DType type, int64_t n_tokens);
 
@@ -82,6 +98,15 @@ bool GemmPanelAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end
 bool GemmFewTokensAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
                              const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
                              int64_t y_stride, const Q8SumsView& sums);
+
+// GemmRows on a kCpuRows16 view (gemm_panel_avx512.cc): 16-row groups x up to 8 tokens, the
+// same arithmetic as GemmPanelAvx512Vnni (bit-identical results). row_begin and row_end must
+// be group boundaries (or row_end = w.rows). Must only be called when the CPU has AVX-512 VNNI.
+void GemmRows16Avx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
+                          const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
+                          int64_t y_stride, const Q8SumsView& sums);
+void InterleaveRows16Avx512(const WeightView& w, int64_t group_begin, int64_t group_end,
+                            uint8_t* out);
 
 // ComputeQ8Sums's AVX2 body (gemm_panel_avx2.cc).
 void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,

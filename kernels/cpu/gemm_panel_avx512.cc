@@ -18,13 +18,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "base/check.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/quant/blocks.h"
 
 namespace lfm::kernels::cpu::internal {
 namespace {
 
-constexpr int kRows = 16;                     // rows per panel: one per 32-bit lane
+constexpr int kRows = kRows16;                // rows per panel: one per 32-bit lane
 constexpr int kTokens = 8;                    // tokens per tile
 constexpr int64_t kBlockBytes = 64 + 8 * 64;  // 16 float scales + 8 quant registers
 
@@ -244,7 +245,131 @@ void GemmFewTokens(const WeightView& w, int64_t row_begin, int64_t row_end, cons
   for (; r < row_end; ++r) run(kRow[nt - 1], r, 1);
 }
 
+// ---- The kCpuRows16 layout (gemm.h): interleaved once at load -------------------------------
+
+// Quant bytes of one block of a 16-row group.
+template <bool kQ4>
+constexpr int64_t kGroupQuantBytes = kQ4 ? 16 * 16 : 16 * 32;
+
+template <bool kQ4>
+void Interleave(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out) {
+  using WeightBlock = std::conditional_t<kQ4, BlockQ4_0, BlockQ8_0>;
+  const int64_t nb = w.cols / kQK, row_bytes = w.row_bytes(), group_bytes = kRows * row_bytes;
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int64_t g = group_begin; g < group_end; ++g) {
+    const WeightBlock* rows[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      rows[r] = reinterpret_cast<const WeightBlock*>(w.row(g * kRows + r));
+    }
+    uint8_t* group = out + g * group_bytes;
+    auto* scales = reinterpret_cast<uint16_t*>(group);  // [nb][16]
+    uint8_t* quants = group + nb * kRows * sizeof(uint16_t);
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int r = 0; r < kRows; ++r) scales[b * kRows + r] = rows[r][b].d;
+      auto* q = reinterpret_cast<__m512i*>(quants + b * kGroupQuantBytes<kQ4>);
+      __m128i lanes[kRows];
+      __m512i words[4];
+      for (int half = 0; half < (kQ4 ? 1 : 2); ++half) {  // Q8_0: bytes 0..15, then 16..31
+        for (int r = 0; r < kRows; ++r) lanes[r] = Load128(rows[r][b].qs + 16 * half);
+        Transpose16x4(lanes, words);
+        for (int k = 0; k < 4; ++k) {
+          _mm512_storeu_si512(q + 4 * half + k, kQ4 ? words[k] : _mm512_xor_si512(words[k], bias));
+        }
+      }
+    }
+  }
+}
+
+// One 16-row group x NT tokens: out[t * out_stride + r], r < 16. The integer sums and the
+// float steps are PanelTile's, in the same order, so the results are bit-identical to it.
+template <int NT, bool kQ4>
+void Rows16Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t act_row_bytes,
+                const Q8SumsView& sums, float* out, int64_t out_stride) {
+  constexpr int kOffset = kQ4 ? 8 : 128;
+  const auto* scales = reinterpret_cast<const __m256i*>(group);
+  const uint8_t* quants = group + nb * kRows * sizeof(uint16_t);
+  const __m512i low_mask = _mm512_set1_epi8(0x0F);
+  __m512 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  const BlockQ8_0* a[NT];
+  for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(acts + t * act_row_bytes);
+  for (int64_t b = 0; b < nb; ++b) {
+    const auto* q = reinterpret_cast<const __m512i*>(quants + b * kGroupQuantBytes<kQ4>);
+    __m512i sum[NT];
+    for (int t = 0; t < NT; ++t)
+      sum[t] = _mm512_set1_epi32(-kOffset * sums.sum[b * sums.stride + t]);
+    if constexpr (kQ4) {
+      // Word k's low nibbles are elements 4k .. 4k+3, its high nibbles elements 16+4k ...
+      for (int k = 0; k < 4; ++k) {
+        const __m512i packed = _mm512_loadu_si512(q + k);
+        const __m512i low = _mm512_and_si512(packed, low_mask);
+        const __m512i high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_mask);
+        for (int t = 0; t < NT; ++t) {
+          sum[t] = _mm512_dpbusd_epi32(sum[t], low, Broadcast32(a[t][b].qs + 4 * k));
+          sum[t] = _mm512_dpbusd_epi32(sum[t], high, Broadcast32(a[t][b].qs + 16 + 4 * k));
+        }
+      }
+    } else {
+      for (int k = 0; k < 8; ++k) {
+        const __m512i words = _mm512_loadu_si512(q + k);
+        for (int t = 0; t < NT; ++t)
+          sum[t] = _mm512_dpbusd_epi32(sum[t], words, Broadcast32(a[t][b].qs + 4 * k));
+      }
+    }
+    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(scales + b));
+    for (int t = 0; t < NT; ++t) {
+      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(sums.d[b * sums.stride + t]));
+      acc[t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum[t]), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + t * out_stride, acc[t]);
+}
+
+using Rows16Kernel = void (*)(const uint8_t*, int64_t, const uint8_t*, int64_t,
+                              const Q8SumsView&, float*, int64_t);
+
+template <bool kQ4, int... NT>
+constexpr Rows16Kernel kRows16Kernels[] = {Rows16Tile<NT, kQ4>...};
+
+template <bool kQ4>
+void GemmRows16(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+                const Q8SumsView& sums) {
+  LFM_CHECK(row_begin % kRows == 0 && row_end % kRows == 0, "rows [{}, {}) split a group",
+            row_begin, row_end);
+  const int64_t nb = w.cols / kQK, group_bytes = kRows * w.row_bytes();
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
+    const uint8_t* group = base + r0 / kRows * group_bytes;
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokens) {
+      const int nt = static_cast<int>(std::min<int64_t>(kTokens, n_tokens - t0));
+      kRows16Kernels<kQ4, 1, 2, 3, 4, 5, 6, 7, 8>[nt - 1](
+          group, nb, acts + t0 * act_row_bytes, act_row_bytes,
+          Q8SumsView{sums.d + t0, sums.sum + t0, sums.stride}, y + t0 * y_stride + r0, y_stride);
+    }
+  }
+}
+
 }  // namespace
+
+void InterleaveRows16Avx512(const WeightView& w, int64_t group_begin, int64_t group_end,
+                            uint8_t* out) {
+  if (w.type == DType::kQ4_0) {
+    Interleave<true>(w, group_begin, group_end, out);
+  } else {
+    Interleave<false>(w, group_begin, group_end, out);
+  }
+}
+
+void GemmRows16Avx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
+                          const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
+                          int64_t y_stride, const Q8SumsView& sums) {
+  if (w.type == DType::kQ4_0) {
+    GemmRows16<true>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
+  } else {
+    GemmRows16<false>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
+  }
+}
 
 bool GemmPanelAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
                          const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,

@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "kernels/backend.h"
+#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/quant/fp16.h"
@@ -181,6 +183,135 @@ TEST(GemmTest, SumsKernelsExactAtExtremeQuants) {
       }
     }
   }
+}
+
+// GemmRows on `view` (either layout) over rows [first, rows) into y [tokens, rows].
+std::vector<float> RunGemm(const WeightView& view, const std::vector<uint8_t>& acts,
+                           int64_t act_bytes, int64_t tokens, int64_t first) {
+  std::vector<float> y(tokens * view.rows, -7.0f);
+  GemmRows(view, first, view.rows, acts.data(), act_bytes, tokens, y.data(), view.rows);
+  return y;
+}
+
+// The kCpuRows16 layout made at load gives bit-identical results to the stored layout through
+// the AVX-512 VNNI panel kernel (which packs the same rows per call and does the same float
+// steps), for decode and prefill token counts and for one expert's slice of a stack; and the
+// same bytes left in the stored order (only the layout tag set) do not, so the check can fail.
+TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t rows = 48, cols = 256, experts = 3, slice_rows = rows / experts;
+  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+    const std::vector<uint8_t> w = testing::RandomWeights(type, rows, cols, rng);
+    const WeightView stored{w.data(), type, rows, cols};
+    ASSERT_TRUE(CanInterleaveRows16(stored, slice_rows));
+    std::vector<uint8_t> packed(w.size());
+    InterleaveRows16(stored, 0, rows / kRows16, packed.data());
+    WeightView rows16 = stored;
+    rows16.data = packed.data();
+    rows16.layout = WeightLayout::kCpuRows16;
+    WeightView mislabelled = stored;  // stored bytes read as the new layout
+    mislabelled.layout = WeightLayout::kCpuRows16;
+    for (int64_t tokens : {1, 2, 3, 4, 8, 9, 17}) {
+      const int64_t act_bytes = RowBytes(DType::kQ8_0, cols);
+      std::vector<uint8_t> acts(tokens * act_bytes);
+      for (int64_t t = 0; t < tokens; ++t) {
+        std::vector<float> x(cols);
+        for (float& v : x) v = normal(rng);
+        QuantizeActivations(DType::kQ8_0, x.data(), &acts[t * act_bytes], cols);
+      }
+      Q8Sums sums;
+      ResizeQ8Sums(tokens, cols / kQK, sums);
+      ComputeQ8Sums(acts.data(), act_bytes, 0, tokens, cols / kQK, sums);
+      std::vector<float> expected(tokens * rows, -7.0f);
+      internal::GemmPanelAvx512Vnni(stored, kRows16, rows, acts.data(), act_bytes, tokens,
+                                    expected.data(), rows, sums.View(0));
+      const std::vector<float> got = RunGemm(rows16, acts, act_bytes, tokens, kRows16);
+      // memcmp: bit-identical, -0.0 and NaN patterns included.
+      EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
+          << DTypeName(type) << " tokens=" << tokens;
+      EXPECT_NE(RunGemm(mislabelled, acts, act_bytes, tokens, kRows16), expected)
+          << DTypeName(type) << " tokens=" << tokens;
+      // The last expert's slice of the stack, as MoeWeights::Slice cuts it.
+      const WeightView slice = MoeWeights::Slice(rows16, experts, experts - 1);
+      ASSERT_EQ(slice.layout, WeightLayout::kCpuRows16);
+      const std::vector<float> slice_y = RunGemm(slice, acts, act_bytes, tokens, 0);
+      for (int64_t t = 0; t < tokens; ++t) {
+        EXPECT_EQ(std::memcmp(&slice_y[t * slice_rows],
+                              &expected[t * rows + (experts - 1) * slice_rows],
+                              slice_rows * sizeof(float)),
+                  0)
+            << DTypeName(type) << " slice, tokens=" << tokens << " t=" << t;
+      }
+    }
+  }
+}
+
+// Only Q4_0 / Q8_0 matrices of whole 16-row slices are interleaved.
+TEST(GemmTest, Rows16LayoutOnlyForWholeGroups) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  const WeightView q4{nullptr, DType::kQ4_0, 64, 256};
+  EXPECT_TRUE(CanInterleaveRows16(q4, 32));
+  EXPECT_FALSE(CanInterleaveRows16(q4, 8));   // slices split groups
+  EXPECT_FALSE(CanInterleaveRows16(q4, 48));  // slices do not tile the rows
+  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ6_K, 64, 256}, 64));
+  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ4_0, 40, 256}, 40));
+}
+
+// The cpu backend's Prepare: Q4_0 / Q8_0 matrices and expert stacks come back in the
+// kCpuRows16 layout, and prefill through them (Linear and Moe, whose experts are slices of the
+// prepared stacks) is bit-identical to prefill on the stored weights, which packs the same
+// rows per call. Other types come back unchanged.
+TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
+  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  std::mt19937 rng(14);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t D = 64, F = 32, tokens = 12;
+  const int E = 4;
+  std::vector<float> x(tokens * D);
+  for (float& v : x) v = normal(rng);
+  std::vector<int32_t> experts(tokens * 2);
+  std::vector<float> route_weights(tokens * 2);
+  for (int64_t t = 0; t < tokens; ++t) {  // two distinct experts per token, uneven load
+    experts[2 * t] = static_cast<int32_t>(t % 3);
+    experts[2 * t + 1] = 3;
+    route_weights[2 * t] = 0.25f + 0.01f * t, route_weights[2 * t + 1] = 0.5f;
+  }
+  const MoeRouting routing{tokens, 2, experts.data(), route_weights.data()};
+  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+    auto backend = MakeCpuBackend(nullptr);
+    const std::vector<uint8_t> lin = testing::RandomWeights(type, 48, D, rng);
+    const std::vector<uint8_t> gate = testing::RandomWeights(type, E * F, D, rng);
+    const std::vector<uint8_t> up = testing::RandomWeights(type, E * F, D, rng);
+    const std::vector<uint8_t> down = testing::RandomWeights(type, E * D, F, rng);
+    const WeightView linear{lin.data(), type, 48, D};
+    MoeWeights stored{E, D, F, {gate.data(), type, E * F, D}, {up.data(), type, E * F, D},
+                      {down.data(), type, E * D, F}};
+    const WeightView prepared_linear = backend->Prepare(linear, linear.rows);
+    MoeWeights prepared = stored;
+    prepared.gate = backend->Prepare(stored.gate, F);
+    prepared.up = backend->Prepare(stored.up, F);
+    prepared.down = backend->Prepare(stored.down, D);
+    for (const WeightView& w : {prepared_linear, prepared.gate, prepared.up, prepared.down}) {
+      ASSERT_EQ(w.layout, WeightLayout::kCpuRows16) << DTypeName(type);
+      ASSERT_NE(w.data, nullptr);
+    }
+    std::vector<float> y_stored(tokens * 48), y_prepared(tokens * 48);
+    backend->Linear(linear, x.data(), tokens, y_stored.data());
+    backend->Linear(prepared_linear, x.data(), tokens, y_prepared.data());
+    EXPECT_EQ(y_prepared, y_stored) << DTypeName(type) << " Linear";
+    std::vector<float> moe_stored(tokens * D), moe_prepared(tokens * D);
+    backend->Moe(stored, x.data(), routing, moe_stored.data());
+    backend->Moe(prepared, x.data(), routing, moe_prepared.data());
+    EXPECT_EQ(moe_prepared, moe_stored) << DTypeName(type) << " Moe";
+  }
+  auto backend = MakeCpuBackend(nullptr);
+  const std::vector<uint8_t> k = testing::RandomWeights(DType::kQ6_K, 16, 256, rng);
+  const WeightView q6{k.data(), DType::kQ6_K, 16, 256};
+  const WeightView same = backend->Prepare(q6, 16);
+  EXPECT_EQ(same.data, q6.data);
+  EXPECT_EQ(same.layout, WeightLayout::kStored);
 }
 
 }  // namespace
