@@ -104,7 +104,7 @@ class Engine {
   // Runs `prompt` (at least one token) after what `seq` holds, then samples and decodes one
   // token at a time until a stop: an end-of-generation token, a stop string, max_tokens, or the
   // sequence's context filling up. Afterwards `seq` holds the prompt and the tokens fed back.
-  // Errors are Prefill's.
+  // Errors are Prefill's. (A BatchGenerator with one slot; engine/batch_generator.h runs many.)
   StatusOr<GenerateResult> Generate(Sequence& seq, std::span<const int32_t> prompt,
                                     const GenerateOptions& options);
 
