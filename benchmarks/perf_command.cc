@@ -18,6 +18,7 @@ struct PerfArgs {
   std::string backends = "cpu";
   std::string pp = "128,512";
   std::string tg = "128";
+  std::string batch = "1";
   std::string threads = std::to_string(DefaultThreads());
   int reps = 5;
   std::string output = "md";
@@ -54,7 +55,11 @@ void RunPerfCommand(const PerfArgs& args) {
   for (int t : o.threads) {
     if (t < 1) FailCommand("--threads: each value must be at least 1");
   }
-  o.tests = MakeTests(ParseInts(args.pp, "--pp"), ParseInts(args.tg, "--tg"));
+  const std::vector<int> batch = ParseInts(args.batch, "--batch");
+  for (int b : batch) {
+    if (b < 1) FailCommand("--batch: each value must be at least 1");
+  }
+  o.tests = MakeTests(ParseInts(args.pp, "--pp"), ParseInts(args.tg, "--tg"), batch);
   if (o.tests.empty()) FailCommand("nothing to measure: give --pp and/or --tg sizes above 0");
   if (args.reps < 1) FailCommand("--reps must be at least 1");
   o.reps = args.reps;
@@ -85,6 +90,9 @@ void AddPerfCommand(CLI::App& app) {
   cmd->add_option("--backend", args->backends, "Comma-separated backends, or all")->capture_default_str();
   cmd->add_option("--pp", args->pp, "Prefill sizes (pp<N> tests)")->capture_default_str();
   cmd->add_option("--tg", args->tg, "Decode lengths (tg<N> tests)")->capture_default_str();
+  cmd->add_option("--batch", args->batch,
+                  "Sequences decoded together in tg tests (tg<N> x<B>: aggregate tokens/s)")
+      ->capture_default_str();
   cmd->add_option("--reps", args->reps, "Timed repetitions per test (after one warm-up)")->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "Comma-separated thread counts")->capture_default_str();
   cmd->add_option("-o,--output", args->output,

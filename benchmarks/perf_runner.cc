@@ -96,6 +96,7 @@ Status RunConfiguration(const PerfOptions& o, const std::string& backend, int th
     row.test = test.Name();
     row.n_prompt = test.n_prompt;
     row.n_gen = test.n_gen;
+    if (test.n_seqs > 1) row.settings_json = fmt::format("{{\"n_seqs\":{}}}", test.n_seqs);
     row.op_backends = OpBackends(*engine);
     row.fidelity = fidelity;
     LFM_ASSIGN_OR_RETURN(int64_t perf_id, store.AddPerfResult(row));
@@ -105,7 +106,7 @@ Status RunConfiguration(const PerfOptions& o, const std::string& backend, int th
     for (int rep = 0; rep < o.reps; ++rep) {
       if (Interrupted()) return Status(StatusCode::kCancelled, "interrupted");
       LFM_ASSIGN_OR_RETURN(double seconds, TimeOnce(*engine, test, rng, o.slowdown));
-      const int tokens = test.n_prompt + test.n_gen;
+      const int tokens = test.tokens();
       LFM_RETURN_IF_ERROR(store.AddPerfSample(perf_id, {rep, seconds, tokens / seconds}));
       if (progress) progress->Advance();
     }

@@ -1,9 +1,11 @@
 #include "benchmarks/roofline.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -62,10 +64,18 @@ double MeasureReadBandwidth(int64_t bytes, int threads, int reps) {
   return sums[0] == 0 ? 0 : best;
 }
 
+double DecodeBytes::PerStep(int n_seqs) const {
+  if (n_used == 0 || n_seqs <= 1) return static_cast<double>(total());
+  const double distinct = n_experts * (1 - std::pow(1 - static_cast<double>(n_used) / n_experts, n_seqs));
+  return dense + static_cast<double>(experts) / n_used * distinct;
+}
+
 StatusOr<DecodeBytes> DecodeBytesPerToken(const std::string& model_path) {
   LFM_ASSIGN_OR_RETURN(std::unique_ptr<engine::GgufFile> file, engine::GgufFile::Open(model_path));
   LFM_ASSIGN_OR_RETURN(const engine::Lfm2Config config, engine::Lfm2Config::FromGguf(*file));
   DecodeBytes bytes;
+  bytes.n_experts = config.n_experts;
+  bytes.n_used = config.n_experts_used;
   for (const engine::TensorSpec& spec : engine::ExpectedTensors(config)) {
     const engine::GgufTensorInfo* t = file->FindTensor(spec.name);
     if (t == nullptr) continue;  // optional tensors (a separate output head) may be absent
@@ -100,7 +110,9 @@ StatusOr<std::string> RooflineReport(results::ResultStore& store, int64_t run_id
     }
     if (!bandwidth.count(row.threads))
       bandwidth[row.threads] = MeasureReadBandwidth(int64_t{512} << 20, row.threads, 3);
-    const double roofline = bandwidth[row.threads] / static_cast<double>(bytes.total());
+    const nlohmann::json settings = nlohmann::json::parse(row.settings_json, nullptr, false);
+    const int n_seqs = settings.is_object() ? settings.value("n_seqs", 1) : 1;
+    const double roofline = bandwidth[row.threads] * n_seqs / bytes.PerStep(n_seqs);
     const double tps = results::Median(row.TokensPerSecond());
     out += fmt::format(
         "  {} {} {} threads: {:.2f} tokens/s = {:.0f}% of {:.1f} tokens/s ({:.1f} GB/s read)\n",

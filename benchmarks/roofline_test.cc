@@ -42,6 +42,15 @@ TEST(RooflineTest, DecodeBytesCountActiveExpertsAndOneEmbeddingRow) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
   EXPECT_EQ(bytes->total(), expected);
   EXPECT_EQ(bytes->experts, experts / E * k);
+
+  // A batched step reads each expert picked by any of its tokens once: one token reads k
+  // experts, B tokens on average E·(1 - (1 - k/E)^B), never more than all E.
+  const double per_expert = static_cast<double>(experts) / E;
+  EXPECT_DOUBLE_EQ(bytes->PerStep(1), static_cast<double>(bytes->total()));
+  const double two = E * (1 - (1 - double(k) / E) * (1 - double(k) / E));
+  EXPECT_NEAR(bytes->PerStep(2), bytes->dense + two * per_expert, 1.0);
+  EXPECT_LT(bytes->PerStep(2), bytes->dense + 2 * k * per_expert);  // shared experts counted once
+  EXPECT_LE(bytes->PerStep(1000), bytes->dense + E * per_expert + 1.0);
 }
 
 TEST(RooflineTest, MissingModelIsAnErrorNamingIt) {

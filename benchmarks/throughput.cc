@@ -1,5 +1,7 @@
 #include "benchmarks/throughput.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -28,17 +30,45 @@ std::vector<int32_t> RandomTokens(int n, int n_vocab, std::mt19937& rng) {
   return tokens;
 }
 
+// tg<N> x<B>: B sequences, each after a one-token prompt, then N timed DecodeBatch steps.
+template <typename Timed>
+StatusOr<double> TimeBatchedDecode(engine::Engine& engine, const PerfTest& test, std::mt19937& rng,
+                                   Timed& timed) {
+  const int n_vocab = engine.config().n_vocab;
+  std::vector<std::unique_ptr<engine::Sequence>> owned;
+  std::vector<engine::Sequence*> seqs;
+  std::vector<float> logits;
+  for (int b = 0; b < test.n_seqs; ++b) {
+    owned.push_back(engine.NewSequence());
+    seqs.push_back(owned.back().get());
+    LFM_RETURN_IF_ERROR(engine.Prefill(*seqs.back(), RandomTokens(1, n_vocab, rng), &logits));
+  }
+  double total = 0;
+  for (int step = 0; step < test.n_gen; ++step) {
+    const std::vector<int32_t> tokens = RandomTokens(test.n_seqs, n_vocab, rng);
+    LFM_ASSIGN_OR_RETURN(double s, timed([&] { return engine.DecodeBatch(seqs, tokens, &logits); }));
+    total += s;
+  }
+  return total;
+}
+
 }  // namespace
 
-std::string PerfTest::Name() const { return results::TestName(n_prompt, n_gen); }
+std::string PerfTest::Name() const {
+  const std::string name = results::TestName(n_prompt, n_gen);
+  return n_seqs > 1 ? fmt::format("{} x{}", name, n_seqs) : name;
+}
 
-std::vector<PerfTest> MakeTests(const std::vector<int>& pp, const std::vector<int>& tg) {
+std::vector<PerfTest> MakeTests(const std::vector<int>& pp, const std::vector<int>& tg,
+                                const std::vector<int>& batch) {
   std::vector<PerfTest> tests;
   for (int n : pp) {
     if (n > 0) tests.push_back({n, 0});
   }
   for (int n : tg) {
-    if (n > 0) tests.push_back({0, n});
+    for (int b : batch) {
+      if (n > 0 && b > 0) tests.push_back({0, n, b});
+    }
   }
   return tests;
 }
@@ -65,6 +95,7 @@ StatusOr<double> TimeOnce(engine::Engine& engine, const PerfTest& test, std::mt1
     const std::vector<int32_t> tokens = RandomTokens(test.n_prompt, n_vocab, rng);
     return timed([&] { return engine.Prefill(*seq, tokens, &logits); });
   }
+  if (test.n_seqs > 1) return TimeBatchedDecode(engine, test, rng, timed);
   const std::vector<int32_t> prompt = RandomTokens(1, n_vocab, rng);
   LFM_RETURN_IF_ERROR(engine.Prefill(*seq, prompt, &logits));
   const std::vector<int32_t> tokens = RandomTokens(test.n_gen, n_vocab, rng);

@@ -1,6 +1,7 @@
 // End-to-end throughput measurements through the engine's public API, as llama-bench defines
 // them: `pp<N>` is one prefill of N tokens into an empty sequence; `tg<N>` is N single-token
-// decodes after a one-token prompt. Token ids are seeded random ids (no sampling).
+// decodes after a one-token prompt; `tg<N> x<B>` is N decode steps of B sequences together
+// (Engine::DecodeBatch), counted as N·B tokens. Token ids are seeded random ids (no sampling).
 #pragma once
 
 #include <atomic>
@@ -17,11 +18,15 @@ namespace lfm::bench {
 struct PerfTest {
   int n_prompt = 0;  // pp<N>
   int n_gen = 0;     // tg<N>
+  int n_seqs = 1;    // sequences decoded together in each tg step
   std::string Name() const;
+  int tokens() const { return n_prompt + n_gen * n_seqs; }
 };
 
-// The tests of `--pp 128,512 --tg 128`: every pp value, then every tg value (0s skipped).
-std::vector<PerfTest> MakeTests(const std::vector<int>& pp, const std::vector<int>& tg);
+// The tests of `--pp 128,512 --tg 128 --batch 1,8`: every pp value, then every tg value at
+// every batch size (0s skipped).
+std::vector<PerfTest> MakeTests(const std::vector<int>& pp, const std::vector<int>& tg,
+                                const std::vector<int>& batch = {1});
 
 // Tokens a sequence must hold to run every test.
 int RequiredContext(const std::vector<PerfTest>& tests);

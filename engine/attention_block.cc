@@ -42,8 +42,8 @@ void AttendOneHead(const float* q, const LayerState& state, int64_t kv_dim, int 
 
 }  // namespace
 
-void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, LayerState& state,
-                    int64_t start, const float* u, int64_t n, float* out) {
+void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
+                    std::span<const Segment> segments, const float* u, int64_t n, float* out) {
   const Lfm2Config& c = ctx.config;
   const int H = c.n_heads, hd = c.head_dim, Hkv = static_cast<int>(w.attn_k.rows / hd);
   const int64_t q_dim = int64_t{H} * hd, kv_dim = int64_t{Hkv} * hd;
@@ -53,33 +53,48 @@ void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, LayerState& 
   ctx.Linear(w.attn_k, u, n, k.data());
   ctx.Linear(w.attn_v, u, n, v.data());
 
+  // Per row: its sequence's state and its position there.
+  std::vector<LayerState*> row_state(n);
+  std::vector<int64_t> row_position(n);
+  for (const Segment& s : segments) {
+    LayerState& state = s.seq->layer(layer);
+    const int64_t start = s.seq->length();
+    for (int64_t i = 0; i < s.n; ++i) {
+      row_state[s.begin + i] = &state;
+      row_position[s.begin + i] = start + i;
+    }
+    state.k.resize((start + s.n) * kv_dim);
+    state.v.resize((start + s.n) * kv_dim);
+  }
+
   // QK-norm per head, then RoPE at each token's position; append K/V to the cache in f16.
-  state.k.resize((start + n) * kv_dim);
-  state.v.resize((start + n) * kv_dim);
   for (int64_t i = 0; i < n; ++i) {
     float* qi = q.data() + i * q_dim;
     float* ki = k.data() + i * kv_dim;
+    const int64_t pos = row_position[i];
     for (int h = 0; h < H; ++h)
       kernels::RmsNorm(qi + h * hd, w.attn_q_norm, hd, c.norm_eps, qi + h * hd);
     for (int g = 0; g < Hkv; ++g)
       kernels::RmsNorm(ki + g * hd, w.attn_k_norm, hd, c.norm_eps, ki + g * hd);
-    kernels::RopeNeox(qi, H, hd, start + i, c.rope_base);
-    kernels::RopeNeox(ki, Hkv, hd, start + i, c.rope_base);
+    kernels::RopeNeox(qi, H, hd, pos, c.rope_base);
+    kernels::RopeNeox(ki, Hkv, hd, pos, c.rope_base);
+    LayerState& state = *row_state[i];
     for (int64_t d = 0; d < kv_dim; ++d) {
-      state.k[(start + i) * kv_dim + d] = Fp32ToFp16(ki[d]);
-      state.v[(start + i) * kv_dim + d] = Fp32ToFp16(v[i * kv_dim + d]);
+      state.k[pos * kv_dim + d] = Fp32ToFp16(ki[d]);
+      state.v[pos * kv_dim + d] = Fp32ToFp16(v[i * kv_dim + d]);
     }
   }
 
-  // Token i attends to positions 0..start+i; query head h reads KV head h / (H / Hkv).
+  // The token at position p attends to positions 0..p of its own sequence; query head h reads
+  // KV head h / (H / Hkv).
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   std::vector<float> attended(n * q_dim);  // [n, H*hd]
   std::vector<std::vector<float>> scores(ctx.pool.num_threads());
   ctx.pool.Run(n * H, [&](int64_t task, int thread) {
     const int64_t i = task / H;
     const int h = static_cast<int>(task % H);
-    AttendOneHead(q.data() + i * q_dim + h * hd, state, kv_dim, h / (H / Hkv), hd, start + i + 1,
-                  scale, scores[thread], attended.data() + i * q_dim + h * hd);
+    AttendOneHead(q.data() + i * q_dim + h * hd, *row_state[i], kv_dim, h / (H / Hkv), hd,
+                  row_position[i] + 1, scale, scores[thread], attended.data() + i * q_dim + h * hd);
   });
   ctx.Linear(w.attn_output, attended.data(), n, out);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/thread_pool.h"
 #include "engine/config.h"
@@ -30,16 +31,25 @@ struct BlockContext {
            float* out) const;
 };
 
-// Gated short convolution over n tokens continuing `conv_state` ([L-1, D], updated).
-// u: [n, D] operator-normed inputs; out: [n, D].
-void ConvBlock(const BlockContext& ctx, const LayerWeights& w, std::vector<float>& conv_state,
-               const float* u, int64_t n, float* out);
+// Rows [begin, begin + n) of a forward step belong to `seq`: they are its next n tokens, at
+// positions seq->length(), seq->length() + 1, ... A prefill is one segment of n rows, a batched
+// decode step B segments of one row each. Linear layers and the MoE run over all rows of the
+// step together; the short conv and attention run per segment on its sequence's state.
+struct Segment {
+  Sequence* seq;
+  int64_t begin;
+  int64_t n;
+};
 
-// GQA attention with QK-norm and NEOX RoPE for tokens at positions start, start+1, ...;
-// appends their K/V to `state` (which holds the first `start` positions).
-// u: [n, D]; out: [n, D].
-void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, LayerState& state,
-                    int64_t start, const float* u, int64_t n, float* out);
+// Gated short convolution of layer `layer`, each segment continuing its sequence's conv state
+// ([L-1, D], updated). u: [n, D] operator-normed inputs of all segments; out: [n, D].
+void ConvBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
+               std::span<const Segment> segments, const float* u, int64_t n, float* out);
+
+// GQA attention of layer `layer` with QK-norm and NEOX RoPE; each segment's tokens attend to
+// their sequence's K/V cache, to which their own K/V are appended. u: [n, D]; out: [n, D].
+void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
+                    std::span<const Segment> segments, const float* u, int64_t n, float* out);
 
 // SwiGLU FFN. v: [n, D] ffn-normed inputs; out: [n, D].
 void DenseFfn(const BlockContext& ctx, const LayerWeights& w, const float* v, int64_t n,

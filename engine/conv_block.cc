@@ -6,29 +6,26 @@
 #include "engine/blocks.h"
 
 namespace lfm::engine {
+namespace {
 
-void ConvBlock(const BlockContext& ctx, const LayerWeights& w, std::vector<float>& conv_state,
-               const float* u, int64_t n, float* out) {
-  const int64_t D = ctx.config.d_model, L = ctx.config.conv_kernel, history = L - 1;
-
-  std::vector<float> bcx(n * 3 * D);  // [n, 3D]: B | C | x per token
-  ctx.Linear(w.conv_in_proj, u, n, bcx.data());
-
-  // The gate inputs of the previous L-1 tokens followed by this chunk's. [L-1 + n, D]
+// The convolution of one segment's n tokens continuing `conv_state` ([L-1, D], updated).
+// bcx: [n, 3D] (B | C | x per token); y: [n, D].
+void ShortConv(const Lfm2Config& config, const float* kernel, std::vector<float>& conv_state,
+               const float* bcx, int64_t n, float* y) {
+  const int64_t D = config.d_model, L = config.conv_kernel, history = L - 1;
+  // The gate inputs of the previous L-1 tokens followed by this segment's. [L-1 + n, D]
   std::vector<float> gates(conv_state);
   gates.resize((history + n) * D);
   for (int64_t i = 0; i < n; ++i) {
-    const float* b = bcx.data() + i * 3 * D;
+    const float* b = bcx + i * 3 * D;
     const float* x = b + 2 * D;
     float* g = gates.data() + (history + i) * D;
     for (int64_t c = 0; c < D; ++c) g[c] = b[c] * x[c];
   }
-
-  std::vector<float> y(n * D);  // [n, D]
   for (int64_t i = 0; i < n; ++i) {
-    const float* gate_c = bcx.data() + i * 3 * D + D;
+    const float* gate_c = bcx + i * 3 * D + D;
     for (int64_t c = 0; c < D; ++c) {
-      const float* taps = w.conv_kernel + c * L;  // oldest input first
+      const float* taps = kernel + c * L;  // oldest input first
       float sum = 0;
       for (int64_t j = 0; j < L; ++j) sum += taps[j] * gates[(i + j) * D + c];
       y[i * D + c] = gate_c[c] * sum;
@@ -36,7 +33,20 @@ void ConvBlock(const BlockContext& ctx, const LayerWeights& w, std::vector<float
   }
   // The new state: the last L-1 gate vectors.
   std::copy(gates.end() - history * D, gates.end(), conv_state.begin());
+}
 
+}  // namespace
+
+void ConvBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
+               std::span<const Segment> segments, const float* u, int64_t n, float* out) {
+  const int64_t D = ctx.config.d_model;
+  std::vector<float> bcx(n * 3 * D);  // [n, 3D]
+  ctx.Linear(w.conv_in_proj, u, n, bcx.data());
+  std::vector<float> y(n * D);  // [n, D]
+  for (const Segment& s : segments) {
+    ShortConv(ctx.config, w.conv_kernel, s.seq->layer(layer).conv, bcx.data() + s.begin * 3 * D,
+              s.n, y.data() + s.begin * D);
+  }
   ctx.Linear(w.conv_out_proj, y.data(), n, out);
 }
 

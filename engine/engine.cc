@@ -118,33 +118,46 @@ std::unique_ptr<Sequence> Engine::NewSequence() const {
   return std::make_unique<Sequence>(config_, options_.max_context);
 }
 
+namespace {
+
+Status CheckTokens(std::span<const int32_t> tokens, int64_t n_vocab) {
+  if (tokens.empty()) return Error(StatusCode::kInvalidArgument, "no tokens to run");
+  for (int32_t t : tokens) {
+    if (t < 0 || t >= n_vocab) {
+      return Error(StatusCode::kInvalidArgument, "token id {} is outside the vocabulary [0, {})", t,
+                   n_vocab);
+    }
+  }
+  return OkStatus();
+}
+
+Status CheckRoom(const Sequence& seq, int64_t n) {
+  if (seq.length() + n <= seq.max_context()) return OkStatus();
+  return Error(StatusCode::kInvalidArgument,
+               "context full: the sequence holds {} tokens and {} more exceed its max context of "
+               "{} (raise the context size)",
+               seq.length(), n, seq.max_context());
+}
+
+}  // namespace
+
 Status Engine::Prefill(Sequence& seq, std::span<const int32_t> tokens, std::vector<float>* logits,
                        bool all_positions) {
   const int64_t n = static_cast<int64_t>(tokens.size()), V = config_.n_vocab;
-  if (n == 0) return Error(StatusCode::kInvalidArgument, "no tokens to run");
-  for (int32_t t : tokens) {
-    if (t < 0 || t >= V) {
-      return Error(StatusCode::kInvalidArgument, "token id {} is outside the vocabulary [0, {})", t,
-                   V);
-    }
-  }
-  if (seq.length() + n > seq.max_context()) {
-    return Error(StatusCode::kInvalidArgument,
-                 "context full: the sequence holds {} tokens and {} more exceed its max context of "
-                 "{} (raise the context size)",
-                 seq.length(), n, seq.max_context());
-  }
+  LFM_RETURN_IF_ERROR(CheckTokens(tokens, V));
+  LFM_RETURN_IF_ERROR(CheckRoom(seq, n));
   logits->resize((all_positions ? n : 1) * V);
   for (int64_t begin = 0; begin < n; begin += kMaxBatch) {
     const int64_t count = std::min(kMaxBatch, n - begin);
     const bool last_chunk = begin + count == n;
+    const Segment segment{&seq, 0, count};
     if (all_positions) {
-      model_->Forward(seq, tokens.subspan(begin, count), true, logits->data() + begin * V);
+      model_->Forward({&segment, 1}, tokens.subspan(begin, count), true, logits->data() + begin * V);
     } else if (last_chunk) {
-      model_->Forward(seq, tokens.subspan(begin, count), false, logits->data());
+      model_->Forward({&segment, 1}, tokens.subspan(begin, count), false, logits->data());
     } else {
       std::vector<float> unused(V);
-      model_->Forward(seq, tokens.subspan(begin, count), false, unused.data());
+      model_->Forward({&segment, 1}, tokens.subspan(begin, count), false, unused.data());
     }
   }
   return OkStatus();
@@ -152,6 +165,34 @@ Status Engine::Prefill(Sequence& seq, std::span<const int32_t> tokens, std::vect
 
 Status Engine::Decode(Sequence& seq, int32_t token, std::vector<float>* logits) {
   return Prefill(seq, std::span<const int32_t>(&token, 1), logits, false);
+}
+
+Status Engine::DecodeBatch(std::span<Sequence* const> seqs, std::span<const int32_t> tokens,
+                           std::vector<float>* logits) {
+  const int64_t B = static_cast<int64_t>(seqs.size());
+  if (static_cast<int64_t>(tokens.size()) != B) {
+    return Error(StatusCode::kInvalidArgument, "{} tokens for {} sequences", tokens.size(), B);
+  }
+  LFM_RETURN_IF_ERROR(CheckTokens(tokens, config_.n_vocab));
+  std::set<const Sequence*> distinct(seqs.begin(), seqs.end());
+  if (static_cast<int64_t>(distinct.size()) != B || distinct.count(nullptr)) {
+    return Error(StatusCode::kInvalidArgument, "a decode batch needs distinct sequences");
+  }
+  std::vector<Segment> segments;
+  for (int64_t b = 0; b < B; ++b) {
+    LFM_RETURN_IF_ERROR(CheckRoom(*seqs[b], 1));
+    segments.push_back({seqs[b], b, 1});
+  }
+  logits->resize(B * config_.n_vocab);
+  for (int64_t begin = 0; begin < B; begin += kMaxBatch) {
+    const int64_t count = std::min(kMaxBatch, B - begin);
+    // Rows are numbered within each forward step.
+    std::vector<Segment> step(segments.begin() + begin, segments.begin() + begin + count);
+    for (Segment& s : step) s.begin -= begin;
+    model_->Forward(step, tokens.subspan(begin, count), false,
+                    logits->data() + begin * config_.n_vocab);
+  }
+  return OkStatus();
 }
 
 const std::vector<std::vector<int64_t>>& Engine::expert_tokens() const {

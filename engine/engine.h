@@ -1,5 +1,6 @@
 // The engine's public API, the only engine header other areas include: open a GGUF model,
-// make sequences, run batched prefill and single-token decode to logits, and generate text.
+// make sequences, run batched prefill and decode (one sequence or a batch) to logits, and
+// generate text (engine/batch_generator.h runs many generations together).
 // One Engine serves any number of Sequences; calls are not thread-safe (one at a time).
 #pragma once
 
@@ -92,11 +93,19 @@ class Engine {
                  bool all_positions = false);
   // One token; logits: [n_vocab].
   Status Decode(Sequence& seq, int32_t token, std::vector<float>* logits);
+  // One token for each of B distinct sequences in one forward step: the linear layers and the
+  // MoE run over all B tokens together (each expert's weights read once for all its tokens),
+  // the short conv and attention per sequence on its own state. logits: [B, n_vocab], row b
+  // what Decode(*seqs[b], tokens[b]) gives up to float rounding (the backend's kernels for B
+  // rows may sum in another order than for one; engine_test.cc states the bound per backend).
+  // Errors (nothing is run): size mismatch, a repeated sequence, Prefill's errors.
+  Status DecodeBatch(std::span<Sequence* const> seqs, std::span<const int32_t> tokens,
+                     std::vector<float>* logits);
 
   // Runs `prompt` (at least one token) after what `seq` holds, then samples and decodes one
   // token at a time until a stop: an end-of-generation token, a stop string, max_tokens, or the
   // sequence's context filling up. Afterwards `seq` holds the prompt and the tokens fed back.
-  // Errors are Prefill's.
+  // Errors are Prefill's. (A BatchGenerator with one slot; engine/batch_generator.h runs many.)
   StatusOr<GenerateResult> Generate(Sequence& seq, std::span<const int32_t> prompt,
                                     const GenerateOptions& options);
 

@@ -196,7 +196,8 @@ TEST_P(SequenceTest, CountsTokensPerExpert) {
   Sequence seq(c, 64);
   std::vector<float> logits(c.n_vocab);
   const std::vector<int32_t> tokens = SomeTokens(10, V_);
-  model.Forward(seq, tokens, /*all_positions=*/false, logits.data());
+  const Segment segment{&seq, 0, static_cast<int64_t>(tokens.size())};
+  model.Forward({&segment, 1}, tokens, /*all_positions=*/false, logits.data());
 
   const auto& load = model.expert_tokens();
   ASSERT_EQ(static_cast<int>(load.size()), c.n_layers);

@@ -52,11 +52,17 @@ void Lfm2Model::ResetExpertLoad() {
   }
 }
 
-void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all_positions,
-                        float* logits) {
+void Lfm2Model::Forward(std::span<const Segment> segments, std::span<const int32_t> tokens,
+                        bool all_positions, float* logits) {
   const int64_t n = static_cast<int64_t>(tokens.size()), D = config_.d_model;
   const float eps = config_.norm_eps;
-  LFM_CHECK(n > 0 && seq.length() + n <= seq.max_context(), "{} tokens after {}", n, seq.length());
+  int64_t covered = 0;
+  for (const Segment& s : segments) {
+    LFM_CHECK(s.begin == covered && s.n > 0 && s.seq->length() + s.n <= s.seq->max_context(),
+              "segment of {} rows at row {} after {} tokens", s.n, s.begin, s.seq->length());
+    covered += s.n;
+  }
+  LFM_CHECK(n > 0 && covered == n, "{} segment rows for {} tokens", covered, n);
   const BlockContext ctx{config_, backend_, fallback_, pool_, &op_times_};
   const double named_before = NamedSeconds(op_times_);
   const auto start = std::chrono::steady_clock::now();
@@ -69,15 +75,14 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
   std::vector<float> normed(n * D), block_out(n * D);  // [n, D] each
   for (int l = 0; l < config_.n_layers; ++l) {
     const LayerWeights& w = weights_.layers[l];
-    LayerState& state = seq.layer(l);
 
     RmsNormRows(h.data(), w.attn_norm, n, D, eps, normed.data());
     if (config_.layer_kind(l) == LayerKind::kConv) {
       OpTimer timer(&op_times_, Op::kConv);
-      ConvBlock(ctx, w, state.conv, normed.data(), n, block_out.data());
+      ConvBlock(ctx, w, l, segments, normed.data(), n, block_out.data());
     } else {
       OpTimer timer(&op_times_, Op::kAttention);
-      AttentionBlock(ctx, w, state, seq.length(), normed.data(), n, block_out.data());
+      AttentionBlock(ctx, w, l, segments, normed.data(), n, block_out.data());
     }
     AddTo(h.data(), block_out.data(), n * D);
 
@@ -90,14 +95,18 @@ void Lfm2Model::Forward(Sequence& seq, std::span<const int32_t> tokens, bool all
     }
     AddTo(h.data(), block_out.data(), n * D);
   }
-  seq.Advance(n);
+  for (const Segment& s : segments) s.seq->Advance(s.n);
 
-  // Final norm and output head, for every token or only the last.
-  const int64_t first = all_positions ? 0 : n - 1;
-  RmsNormRows(h.data() + first * D, weights_.final_norm, n - first, D, eps, normed.data());
+  // Final norm and output head, for every row or each segment's last.
+  int64_t n_out = 0;
+  for (const Segment& s : segments) {
+    const int64_t first = all_positions ? s.begin : s.begin + s.n - 1, count = s.begin + s.n - first;
+    RmsNormRows(h.data() + first * D, weights_.final_norm, count, D, eps, normed.data() + n_out * D);
+    n_out += count;
+  }
   {
     OpTimer timer(&op_times_, Op::kOutputHead);
-    ctx.Linear(weights_.output, normed.data(), n - first, logits);
+    ctx.Linear(weights_.output, normed.data(), n_out, logits);
   }
   // Everything not inside a named op: embedding, norms, residual adds.
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "engine/blocks.h"
 #include "engine/config.h"
 #include "engine/op_times.h"
 #include "engine/sequence.h"
@@ -23,10 +24,12 @@ class Lfm2Model {
   Lfm2Model(const Lfm2Config& config, const Lfm2Weights& weights, kernels::Backend& backend,
             kernels::Backend& fallback, ThreadPool& pool);
 
-  // Runs `tokens` (valid ids; at most max_context - length more) at positions seq.length(),
-  // seq.length() + 1, ... and appends them to `seq`. Writes the logits of every token
-  // ([n_tokens, V]) when all_positions, else those of the last ([V]).
-  void Forward(Sequence& seq, std::span<const int32_t> tokens, bool all_positions, float* logits);
+  // Runs one step of `tokens` (valid ids), split into `segments` that cover its rows in order,
+  // each appended to its own sequence (distinct sequences, each with room for its rows).
+  // Writes the logits of every row ([n_tokens, V]) when all_positions, else those of each
+  // segment's last row ([n_segments, V]).
+  void Forward(std::span<const Segment> segments, std::span<const int32_t> tokens,
+               bool all_positions, float* logits);
 
   // Tokens routed to each expert since construction or ResetExpertLoad: [n_layers][E]
   // (empty rows for dense layers).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/batch_generator.h"
 #include "engine/chat.h"
 
 namespace lfm::evals {
@@ -176,8 +177,14 @@ StatusOr<std::vector<double>> EngineModel::LogLikelihoodRolling(const std::vecto
 
 StatusOr<std::vector<std::string>> EngineModel::GenerateUntil(const std::vector<GenerationRequest>& requests) {
   const size_t max_context = static_cast<size_t>(engine_.options().max_context);
-  std::vector<std::string> results;
-  for (const GenerationRequest& r : requests) {
+  // All requests of the call decode together, one token each per step (engine/batch_generator.h);
+  // their contexts are prefilled one by one as they are added, reusing cached prefixes.
+  engine::BatchGenerator generator(engine_, static_cast<int>(std::max<size_t>(1, requests.size())));
+  std::vector<std::unique_ptr<engine::Sequence>> seqs;
+  std::vector<StatusOr<engine::GenerateResult>> outs(requests.size(),
+                                                     Error(StatusCode::kInternal, "not generated"));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const GenerationRequest& r = requests[i];
     if (Cancelled()) return Error(StatusCode::kCancelled, "cancelled");
     if (r.max_tokens < 1 || static_cast<size_t>(r.max_tokens) >= max_context) {
       return Error(StatusCode::kInvalidArgument, "max_gen_toks {} does not fit the context of {}",
@@ -203,11 +210,18 @@ StatusOr<std::vector<std::string>> EngineModel::GenerateUntil(const std::vector<
       options.sampling.seed = r.seed;
     }
     options.on_text = [this](std::string_view) { return !Cancelled(); };
-    LFM_ASSIGN_OR_RETURN(engine::GenerateResult out,
-                         engine_.Generate(*seq, std::span<const int32_t>(tokens).subspan(held), options));
-    if (out.stop_reason == engine::StopReason::kCallback) return Error(StatusCode::kCancelled, "cancelled");
-    stats_.generated_tokens += static_cast<int64_t>(out.tokens.size());
-    results.push_back(CutAtStopStrings(out.text, r.until));
+    seqs.push_back(std::move(seq));
+    LFM_RETURN_IF_ERROR(generator.Add(*seqs.back(), std::span<const int32_t>(tokens).subspan(held),
+                                      std::move(options),
+                                      [&outs, i](StatusOr<engine::GenerateResult> out) { outs[i] = std::move(out); }));
+  }
+  generator.RunToCompletion();
+  std::vector<std::string> results;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    LFM_RETURN_IF_ERROR(outs[i].status());
+    if (outs[i]->stop_reason == engine::StopReason::kCallback) return Error(StatusCode::kCancelled, "cancelled");
+    stats_.generated_tokens += static_cast<int64_t>(outs[i]->tokens.size());
+    results.push_back(CutAtStopStrings(outs[i]->text, requests[i].until));
   }
   return results;
 }

@@ -15,6 +15,11 @@
 // that shared part is cached first (the few-shot block of a subject), and the whole context's
 // state is cached too (the other choices of a multiple-choice question need only its logits).
 // The scores are the same with and without reuse up to float rounding of the split prefill.
+//
+// Generation: the requests of one GenerateUntil call decode together, one token each per step
+// (engine/batch_generator.h), so `eval run --batch-size B` decodes B documents at once. Greedy
+// results equal one-at-a-time decoding where the backend's batched rows are bit-identical
+// (reference, exact, naive) and up to rare float-rounding flips elsewhere (batch_decode_test.cc).
 #pragma once
 
 #include <cstdint>

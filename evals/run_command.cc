@@ -201,7 +201,9 @@ void AddEvalRunCommand(CLI::App& eval_group) {
   cmd->add_option("--gen-kwargs", args->gen_kwargs,
                   "Override generation settings of every generate_until task, as lm-eval's "
                   "--gen_kwargs: max_gen_toks=32,temperature=0.7,do_sample=true");
-  cmd->add_option("--batch-size", args->batch_size, "Documents per model call")
+  cmd->add_option("--batch-size", args->batch_size,
+                  "Documents per model call; a local model decodes a call's generate_until "
+                  "documents together (batched decoding)")
       ->capture_default_str()
       ->check(IntAtLeast(1));
   cmd->add_option("--samples", args->samples,

@@ -24,17 +24,10 @@ extern "C" void OnStopSignal(int) { g_stop = true; }
 struct ServeArgs {
   engine::EngineOptions engine;
   ServerOptions server;
-  int parallel = 1;
   bool quiet = false;
 };
 
 void RunServe(ServeArgs& args) {
-  if (args.parallel != 1) {
-    FailCommand(
-        fmt::format("--parallel {}: only 1 is supported until the engine decodes batches; "
-                    "requests beyond it wait in the queue (--max-queue)",
-                    args.parallel));
-  }
   args.engine.show_progress = !args.quiet;
   if (args.server.model_name.empty()) {
     args.server.model_name = std::filesystem::path(args.engine.model_path).stem().string();
@@ -80,7 +73,9 @@ void AddServeCommand(CLI::App& app) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--model-name", args->server.model_name,
                   "Model id clients name (default: the file's stem)");
-  cmd->add_option("--parallel", args->parallel, "Requests decoded together")
+  cmd->add_option("--parallel", args->server.parallel,
+                  "Requests decoded together (continuous batching: a finished request's slot "
+                  "takes the next waiting one at once)")
       ->capture_default_str()
       ->check(IntAtLeast(1));
   cmd->add_option("--max-queue", args->server.max_queue,

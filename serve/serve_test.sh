@@ -10,7 +10,10 @@
 #   3. a server killed mid-run and restarted: the client retries and the run's totals are the same;
 #      a client interrupted mid-run resumes to the same totals;
 #   4. creative writing judged by the server;
-#   5. SIGTERM stops the server cleanly (exit 0).
+#   5. SIGTERM stops the server cleanly (exit 0);
+#   6. --parallel 4 (continuous batching): concurrent requests, streamed or not, one of them
+#      disconnecting mid-stream, each get the --parallel 1 response (the reference backend decodes
+#      batched rows bit-identically: engine/batch_decode_test.cc), then SIGTERM mid-batch.
 #   serve/serve_test.sh path/to/lfmbench path/to/shared
 set -euo pipefail
 . "$(dirname "$0")/../tests/test_lib.sh"
@@ -296,4 +299,83 @@ assert "[TEST MODEL RESPONSE]" in prompt and "<SEED>" in prompt and "- Adherence
 pieces = [r[0] for r in sqlite3.connect("cw2.db").execute("select response from eval_samples")]
 assert any(p in prompt for p in pieces)
 PY
+# --- 6. --parallel 4 gives each request the --parallel 1 response ---------------------------
+echo "serve_test: --parallel ($(date +%T))"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+cat > parallel.py <<'PY'
+import http.client, json, socket, sys, threading
+port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+# Prompts of different lengths and budgets, so requests finish at different steps and freed
+# slots are refilled from the queue while others decode; one with a stop string, some streamed.
+reqs = [{"prompt": "Once upon a time " * (i % 3 + 1) + str(i), "max_tokens": 6 + 5 * (i % 4),
+         "temperature": 0, "stream": i % 3 == 1} for i in range(10)]
+reqs[4]["stop"] = ["e"]
+reqs[7]["messages"] = [{"role": "user", "content": "Hi " + str(7)}]
+def run(i):
+    r = dict(reqs[i])
+    path = "/v1/chat/completions" if "messages" in r else "/v1/completions"
+    if "messages" in r: del r["prompt"]
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.request("POST", path, body=json.dumps(r), headers={"Content-Type": "application/json"})
+    resp = c.getresponse()
+    body = resp.read().decode()
+    assert resp.status == 200, (i, resp.status, body)
+    if not r["stream"]:
+        ch = json.loads(body)["choices"][0]
+        return ch.get("text", ch.get("message", {}).get("content")), ch["finish_reason"]
+    events = [json.loads(l[6:]) for l in body.split("\n") if l.startswith("data: ") and l != "data: [DONE]"]
+    text = "".join(e["choices"][0].get("text", e["choices"][0].get("delta", {}).get("content", "")) or "" for e in events)
+    return text, events[-1]["choices"][0]["finish_reason"]
+def hang_up():  # a streaming client that goes away after its first event
+    s = socket.create_connection(("127.0.0.1", port))
+    body = json.dumps({"prompt": "Tell me", "max_tokens": 300, "temperature": 0, "stream": True})
+    s.sendall(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+    got = b""
+    while b"data: " not in got:
+        got += s.recv(4096)
+    s.close()
+results = [None] * len(reqs)
+def worker(i):
+    results[i] = run(i)
+if mode == "serial":
+    for i in range(len(reqs)): worker(i)
+else:
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(reqs))]
+    threads.append(threading.Thread(target=hang_up))
+    for t in threads: t.start()
+    for t in threads: t.join()
+    assert all(results), results
+json.dump(results, open(out, "w"))
+PY
+engine=(--backend reference -t 2)
+start_server 0 --parallel 1
+python3 parallel.py "$port" serial p1.json || fail "requests with --parallel 1"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+start_server 0 --parallel 4 --max-queue 16
+python3 parallel.py "$port" concurrent p4.json || fail "concurrent requests with --parallel 4"
+python3 - <<'PY' || fail "--parallel 4 responses differ from --parallel 1"
+import json
+a, b = json.load(open("p1.json")), json.load(open("p4.json"))
+assert len(a) == 10 and a == b, [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y]
+assert len({t for t, _ in a}) > 5 and "stop" in {f for _, f in a} and "length" in {f for _, f in a}, a
+PY
+# SIGTERM while a batch decodes: the requests end (cancelled) and the server exits cleanly.
+python3 - "$port" <<'PY' &
+import http.client, json, sys, threading
+def req():
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+    c.request("POST", "/v1/completions", body=json.dumps({"prompt": "a", "max_tokens": 3000, "temperature": 0}))
+    c.getresponse().read()
+ts = [threading.Thread(target=req) for _ in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+PY
+clients=$!
+sleep 1
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "server exit status after SIGTERM with --parallel 4: $?"
+server_pid=""
+wait "$clients" || fail "clients of a server stopped mid-batch"
+grep -q "lfmbench serve: stopped" serve.log || fail "no clean stop with --parallel 4: $(cat serve.log)"
 echo "serve_test: ok"

@@ -10,9 +10,11 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
+#include "engine/batch_generator.h"
 #include "serve/openai.h"
 
 namespace lfm::serve {
@@ -67,6 +69,15 @@ struct Job {
     cv.notify_all();
   }
   void Fail(const ApiError& e) { Finish(e.http_status, DumpJson(ErrorJson(e))); }
+
+  // The worker's own state: the choices made so far (one per prompt, in order) and the one
+  // being generated.
+  size_t next_prompt = 0;
+  json choices = json::array();
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  std::unique_ptr<engine::Sequence> seq;  // the running generation's
+  bool first_chunk = true;                // streaming: the next chunk opens the message
+  std::optional<StatusOr<engine::GenerateResult>> generated;  // how the generation ended
 };
 
 ApiError ServerError(int http_status, std::string message) {
@@ -105,8 +116,9 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::shared_ptr<Job>> queue;
-  std::shared_ptr<Job> running;
+  std::vector<std::shared_ptr<Job>> running;  // taken from the queue, not yet finished
   bool stopping = false;
+  std::vector<std::shared_ptr<Job>> ended;  // the worker's: jobs whose generation just ended
   int64_t next_id = 0;
 
   Impl(engine::Engine& e, ServerOptions o) : engine(e), options(std::move(o)) {}
@@ -178,7 +190,7 @@ struct Server::Impl {
       *error = ServerError(503, "the server is shutting down");
       return false;
     }
-    const size_t admitted = queue.size() + (running ? 1 : 0);
+    const size_t admitted = queue.size() + running.size();
     if (admitted >= static_cast<size_t>(options.max_queue)) {
       *error = ServerError(
           503, fmt::format("the server is busy ({} requests admitted); retry later", admitted));
@@ -288,21 +300,43 @@ struct Server::Impl {
 
   // ---- the worker -----------------------------------------------------------------------------
 
+  // Serves the queue through one BatchGenerator: between steps, requests whose generation
+  // ended go on to their next prompt or finish, and free slots take waiting requests.
   void Work() {
+    engine::BatchGenerator generator(engine, std::max(1, options.parallel));
     for (;;) {
-      std::shared_ptr<Job> job;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;  // stopping
-        job = queue.front();
-        queue.pop_front();
-        running = job;
+      std::vector<std::shared_ptr<Job>> just_ended;
+      just_ended.swap(ended);
+      for (const std::shared_ptr<Job>& job : just_ended) OnGenerated(generator, job);
+      while (generator.has_free_slot()) {
+        std::shared_ptr<Job> job = Dequeue(/*wait=*/generator.running() == 0);
+        if (!job) break;
+        Continue(generator, job);
       }
-      Execute(*job);
+      if (generator.running() > 0) {
+        generator.Step();
+        continue;
+      }
       std::lock_guard<std::mutex> lock(mu);
-      running.reset();
+      if (stopping && queue.empty() && ended.empty()) return;
     }
+  }
+
+  // The next waiting job, now counted as running; null when none waits (after waiting for one
+  // or for Stop() when `wait`).
+  std::shared_ptr<Job> Dequeue(bool wait) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (wait) cv.wait(lock, [&] { return stopping || !queue.empty(); });
+    if (queue.empty()) return nullptr;
+    std::shared_ptr<Job> job = queue.front();
+    queue.pop_front();
+    running.push_back(job);
+    return job;
+  }
+
+  void Retire(const std::shared_ptr<Job>& job) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::erase(running, job);
   }
 
   json ChunkJson(const Job& job, const std::string& text, const json& finish_reason,
@@ -329,31 +363,57 @@ struct Server::Impl {
             {"choices", json::array({choice})}};
   }
 
-  // Generation through Engine::Generate (exact stop strings, streaming); no log-probs.
-  StatusOr<Choice> Generate(Job& job, const std::vector<int32_t>& prompt, int max_tokens) {
-    Choice c;
+  int MaxTokens(const Request& r, const std::vector<int32_t>& prompt) const {
+    if (r.max_tokens) return *r.max_tokens;
+    return r.endpoint == Endpoint::kChat
+               ? engine.options().max_context - static_cast<int>(prompt.size())
+               : 16;
+  }
+
+  // Starts generating the job's current prompt in a slot of `generator` (exact stop strings,
+  // streaming; no log-probs). OnGenerated takes over when it ends.
+  Status StartGeneration(engine::BatchGenerator& generator, const std::shared_ptr<Job>& job,
+                         const std::vector<int32_t>& prompt, int max_tokens) {
     engine::GenerateOptions g;
-    g.sampling = job.request.sampling;
+    g.sampling = job->request.sampling;
     g.max_tokens = max_tokens;
-    g.stop_strings = job.request.stop;
-    bool first = true;
-    g.on_text = [&](std::string_view piece) {
-      if (job.cancelled) return false;
-      if (job.request.stream && !piece.empty()) {
-        job.Push(DumpJson(ChunkJson(job, std::string(piece), nullptr, first)));
-        first = false;
+    g.stop_strings = job->request.stop;
+    Job* j = job.get();  // the job outlives its generation: `running` holds it
+    j->first_chunk = true;
+    g.on_text = [this, j](std::string_view piece) {
+      if (j->cancelled) return false;
+      if (j->request.stream && !piece.empty()) {
+        j->Push(DumpJson(ChunkJson(*j, std::string(piece), nullptr, j->first_chunk)));
+        j->first_chunk = false;
       }
       return true;
     };
-    auto seq = engine.NewSequence();
-    LFM_ASSIGN_OR_RETURN(engine::GenerateResult out, engine.Generate(*seq, prompt, g));
-    if (out.stop_reason == engine::StopReason::kCallback)
-      return Error(StatusCode::kCancelled, "cancelled");
-    c.text = out.text;
-    c.finish_reason = FinishReason(out.stop_reason);
-    c.completion_tokens = static_cast<int64_t>(out.tokens.size());
-    if (job.request.stream) job.Push(DumpJson(ChunkJson(job, "", c.finish_reason, first)));
-    return c;
+    j->seq = engine.NewSequence();
+    return generator.Add(*j->seq, prompt, std::move(g), [this, job](auto result) {
+      job->generated = std::move(result);
+      ended.push_back(job);
+    });
+  }
+
+  // A generation of `job` ended: its choice is recorded and the job goes on.
+  void OnGenerated(engine::BatchGenerator& generator, const std::shared_ptr<Job>& job) {
+    StatusOr<engine::GenerateResult> out = std::move(*job->generated);
+    job->generated.reset();
+    job->seq.reset();
+    if (!out.ok()) return FailJob(job, out.status());
+    if (out->stop_reason == engine::StopReason::kCallback) {
+      return FailJob(job, Error(StatusCode::kCancelled, "cancelled"));
+    }
+    const std::vector<int32_t>& prompt = job->prompts[job->next_prompt - 1];
+    Choice c;
+    c.finish_reason = FinishReason(out->stop_reason);
+    c.completion_tokens = static_cast<int64_t>(out->tokens.size());
+    if (job->request.stream) {
+      job->Push(DumpJson(ChunkJson(*job, "", c.finish_reason, job->first_chunk)));
+    }
+    c.text = (job->request.echo ? engine.tokenizer().Decode(prompt) : "") + out->text;
+    AddChoice(*job, prompt, c);
+    Continue(generator, job);
   }
 
   // The log-prob path: every prompt position scored (for echo), then tokens sampled one at a
@@ -447,57 +507,69 @@ struct Server::Impl {
     return c;
   }
 
-  void Execute(Job& job) {
-    const Request& r = job.request;
-    const int context = engine.options().max_context;
-    json choices = json::array();
-    int64_t prompt_tokens = 0, completion_tokens = 0;
-    for (size_t i = 0; i < job.prompts.size(); ++i) {
-      const std::vector<int32_t>& prompt = job.prompts[i];
-      const int max_tokens =
-          r.max_tokens
-              ? *r.max_tokens
-              : (r.endpoint == Endpoint::kChat ? context - static_cast<int>(prompt.size()) : 16);
-      StatusOr<Choice> choice = Choice{};
-      if (job.cancelled) {
-        choice = Error(StatusCode::kCancelled, "cancelled");
-      } else if (r.logprobs >= 0) {
-        choice = GenerateWithLogprobs(job, prompt, max_tokens);
+  // Runs the job's remaining prompts: log-prob and empty completions here and now, a
+  // generation by starting it in `generator` (the job continues in OnGenerated). Finishes the
+  // job after its last prompt.
+  void Continue(engine::BatchGenerator& generator, const std::shared_ptr<Job>& job) {
+    const Request& r = job->request;
+    while (job->next_prompt < job->prompts.size()) {
+      const std::vector<int32_t>& prompt = job->prompts[job->next_prompt++];
+      const int max_tokens = MaxTokens(r, prompt);
+      if (job->cancelled) return FailJob(job, Error(StatusCode::kCancelled, "cancelled"));
+      if (r.logprobs >= 0) {
+        StatusOr<Choice> choice = GenerateWithLogprobs(*job, prompt, max_tokens);
+        if (!choice.ok()) return FailJob(job, choice.status());
+        AddChoice(*job, prompt, *choice);
       } else if (max_tokens == 0) {
-        choice->text = r.echo ? engine.tokenizer().Decode(prompt) : "";
-        choice->finish_reason = "length";
+        Choice choice;
+        choice.text = r.echo ? engine.tokenizer().Decode(prompt) : "";
+        choice.finish_reason = "length";
+        AddChoice(*job, prompt, choice);
       } else {
-        choice = Generate(job, prompt, max_tokens);
-        if (choice.ok() && r.echo) choice->text = engine.tokenizer().Decode(prompt) + choice->text;
+        if (Status s = StartGeneration(generator, job, prompt, max_tokens); !s.ok()) {
+          return FailJob(job, s);
+        }
+        return;
       }
-      if (!choice.ok()) {
-        const bool cancelled = choice.status().code() == StatusCode::kCancelled;
-        return job.Fail(ServerError(
-            cancelled ? 503 : 500,
-            cancelled ? "the request was cancelled (server shutting down or client gone)"
-                      : choice.status().message()));
-      }
-      prompt_tokens += static_cast<int64_t>(prompt.size());
-      completion_tokens += choice->completion_tokens;
-      json c = {
-          {"index", i}, {"finish_reason", choice->finish_reason}, {"logprobs", choice->logprobs}};
-      if (r.endpoint == Endpoint::kChat) {
-        c["message"] = {{"role", "assistant"}, {"content", choice->text}};
-      } else {
-        c["text"] = choice->text;
-      }
-      choices.push_back(c);
     }
+    Complete(*job);
+    Retire(job);
+  }
+
+  void AddChoice(Job& job, const std::vector<int32_t>& prompt, const Choice& choice) const {
+    job.prompt_tokens += static_cast<int64_t>(prompt.size());
+    job.completion_tokens += choice.completion_tokens;
+    json c = {{"index", job.choices.size()},
+              {"finish_reason", choice.finish_reason},
+              {"logprobs", choice.logprobs}};
+    if (job.request.endpoint == Endpoint::kChat) {
+      c["message"] = {{"role", "assistant"}, {"content", choice.text}};
+    } else {
+      c["text"] = choice.text;
+    }
+    job.choices.push_back(c);
+  }
+
+  void FailJob(const std::shared_ptr<Job>& job, const Status& status) {
+    const bool cancelled = status.code() == StatusCode::kCancelled;
+    job->Fail(ServerError(cancelled ? 503 : 500,
+                          cancelled ? "the request was cancelled (server shutting down or client gone)"
+                                    : status.message()));
+    Retire(job);
+  }
+
+  void Complete(Job& job) const {
+    const Request& r = job.request;
     if (r.stream) return job.Finish(200, "");
-    const json usage = {{"prompt_tokens", prompt_tokens},
-                        {"completion_tokens", completion_tokens},
-                        {"total_tokens", prompt_tokens + completion_tokens}};
+    const json usage = {{"prompt_tokens", job.prompt_tokens},
+                        {"completion_tokens", job.completion_tokens},
+                        {"total_tokens", job.prompt_tokens + job.completion_tokens}};
     const json reply = {
         {"id", job.id},
         {"object", r.endpoint == Endpoint::kChat ? "chat.completion" : "text_completion"},
         {"created", job.created},
         {"model", options.model_name},
-        {"choices", choices},
+        {"choices", job.choices},
         {"usage", usage}};
     job.Finish(200, DumpJson(reply));
   }
@@ -549,7 +621,7 @@ void Server::Stop() {
       s.stopping = true;
       for (const auto& job : s.queue) job->Fail(ServerError(503, "the server is shutting down"));
       s.queue.clear();
-      if (s.running) s.running->cancelled = true;
+      for (const auto& job : s.running) job->cancelled = true;
     }
     s.cv.notify_all();
   }

@@ -4,9 +4,12 @@
 // events or not), GET /v1/models, GET /health. Every failure is an OpenAI error object.
 //
 // Threads: cpp-httplib's pool reads requests; one worker thread owns the engine (which is not
-// thread-safe) and runs admitted requests one at a time in arrival order. At most `max_queue`
-// requests are admitted (running or waiting); one more is answered 503 at once. A streaming
-// client that goes away cancels its request at the next token. Stop() (from a signal watcher)
+// thread-safe) and runs up to `parallel` admitted requests at once in arrival order through one
+// engine::BatchGenerator: their tokens are decoded together, one per request per step, and a
+// request that finishes frees its slot for the next waiting one before the next step. Requests
+// asking for log-probs run alone, between steps. At most `max_queue` requests are admitted
+// (running or waiting); one more is answered 503 at once. A streaming client that goes away
+// cancels its request at the next token, which frees its slot. Stop() (from a signal watcher)
 // refuses new requests, cancels the waiting and running ones (each answered 503 or, when
 // streaming, ended with an error event) and returns once every connection is closed.
 #pragma once
@@ -23,6 +26,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                   // 0: any free port (port() tells which)
   std::string model_name;            // the id /v1/models lists and requests may name
+  int parallel = 1;                  // requests decoded together
   int max_queue = 16;                // requests admitted at once (running + waiting)
   size_t max_body_bytes = 8u << 20;  // larger bodies get 413
 };
