@@ -295,9 +295,13 @@ void Rows16Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t a
   for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(acts + t * act_row_bytes);
   for (int64_t b = 0; b < nb; ++b) {
     const auto* q = reinterpret_cast<const __m512i*>(quants + b * kGroupQuantBytes<kQ4>);
-    __m512i sum[NT];
-    for (int t = 0; t < NT; ++t)
+    // Two integer accumulators per token halve the dot products' dependency chain (what
+    // bounds a tile of few tokens); int32 sums are exact, so the order does not matter.
+    __m512i sum[NT], sum2[NT];
+    for (int t = 0; t < NT; ++t) {
       sum[t] = _mm512_set1_epi32(-kOffset * sums.sum[b * sums.stride + t]);
+      sum2[t] = _mm512_setzero_si512();
+    }
     if constexpr (kQ4) {
       // Word k's low nibbles are elements 4k .. 4k+3, its high nibbles elements 16+4k ...
       for (int k = 0; k < 4; ++k) {
@@ -306,16 +310,19 @@ void Rows16Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t a
         const __m512i high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_mask);
         for (int t = 0; t < NT; ++t) {
           sum[t] = _mm512_dpbusd_epi32(sum[t], low, Broadcast32(a[t][b].qs + 4 * k));
-          sum[t] = _mm512_dpbusd_epi32(sum[t], high, Broadcast32(a[t][b].qs + 16 + 4 * k));
+          sum2[t] = _mm512_dpbusd_epi32(sum2[t], high, Broadcast32(a[t][b].qs + 16 + 4 * k));
         }
       }
     } else {
-      for (int k = 0; k < 8; ++k) {
-        const __m512i words = _mm512_loadu_si512(q + k);
-        for (int t = 0; t < NT; ++t)
-          sum[t] = _mm512_dpbusd_epi32(sum[t], words, Broadcast32(a[t][b].qs + 4 * k));
+      for (int k = 0; k < 8; k += 2) {
+        const __m512i even = _mm512_loadu_si512(q + k), odd = _mm512_loadu_si512(q + k + 1);
+        for (int t = 0; t < NT; ++t) {
+          sum[t] = _mm512_dpbusd_epi32(sum[t], even, Broadcast32(a[t][b].qs + 4 * k));
+          sum2[t] = _mm512_dpbusd_epi32(sum2[t], odd, Broadcast32(a[t][b].qs + 4 * k + 4));
+        }
       }
     }
+    for (int t = 0; t < NT; ++t) sum[t] = _mm512_add_epi32(sum[t], sum2[t]);
     const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(scales + b));
     for (int t = 0; t < NT; ++t) {
       const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(sums.d[b * sums.stride + t]));
