@@ -14,7 +14,7 @@
 
 #include "engine/engine.h"
 #include "engine/logits_test_util.h"
-#include "engine/model_maker.h"
+#include "engine/test_models.h"
 #include "kernels/registry.h"
 #include "tests/test_support.h"
 
@@ -75,19 +75,7 @@ Tolerance ToleranceFor(Claim claim, DType type) {
   return {2e-3, 1e-6, 1e-2};
 }
 
-std::string MakeTiny(const Case& c, uint64_t seed) {
-  MakeModelOptions o;
-  o.arch = c.arch;
-  o.type = c.type;
-  o.seed = seed;
-  o.output =
-      fmt::format("{}/{}-{}-{}.gguf", testing::TempDir(), c.arch, kernels::DTypeName(c.type), seed);
-  o.show_progress = false;
-  ThreadPool pool(2);
-  const Status s = MakeModel(o, pool);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return o.output;
-}
+std::string MakeTiny(const Case& c, uint64_t seed) { return testing::TinyModel(c.arch, c.type, seed); }
 
 // Log-softmax after every token: [n, V].
 std::vector<double> LogSoftmaxAll(const std::string& model, const std::string& backend,

@@ -30,7 +30,7 @@
 
 #include "engine/batch_generator.h"
 #include "engine/engine.h"
-#include "engine/model_maker.h"
+#include "engine/test_models.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/registry.h"
 #include "tests/test_support.h"
@@ -40,22 +40,7 @@ namespace {
 
 using kernels::DType;
 
-std::string MakeModelFile(DType type) {
-  static std::map<DType, std::string> made;
-  std::string& path = made[type];
-  if (!path.empty()) return path;
-  MakeModelOptions o;
-  o.arch = "lfm2moe";
-  o.type = type;
-  o.seed = 11;
-  o.output = fmt::format("{}/batch-{}.gguf", testing::TempDir(), kernels::DTypeName(type));
-  o.show_progress = false;
-  ThreadPool pool(2);
-  const Status s = MakeModel(o, pool);
-  EXPECT_TRUE(s.ok()) << s.message();
-  path = o.output;
-  return path;
-}
+std::string MakeModelFile(DType type) { return testing::TinyModel("lfm2moe", type, 11); }
 
 std::unique_ptr<Engine> OpenOrDie(const std::string& path, const std::string& backend) {
   EngineOptions options;

@@ -15,7 +15,7 @@
 
 #include "engine/gguf.h"
 #include "engine/model.h"
-#include "engine/model_maker.h"
+#include "engine/test_models.h"
 #include "engine/weights.h"
 #include "kernels/backend.h"
 #include "kernels/quant/fp16.h"
@@ -27,23 +27,7 @@ namespace {
 
 using kernels::DType;
 
-// A tiny generated model, made once per test program.
-std::string MakeTiny(const std::string& arch, DType type) {
-  static std::map<std::pair<std::string, DType>, std::string> made;
-  std::string& path = made[{arch, type}];
-  if (!path.empty()) return path;
-  MakeModelOptions o;
-  o.arch = arch;
-  o.type = type;
-  o.seed = 7;
-  o.output = fmt::format("{}/{}-{}.gguf", testing::TempDir(), arch, kernels::DTypeName(type));
-  o.show_progress = false;
-  ThreadPool pool(2);
-  const Status s = MakeModel(o, pool);
-  EXPECT_TRUE(s.ok()) << s.message();
-  path = o.output;
-  return path;
-}
+std::string MakeTiny(const std::string& arch, DType type) { return testing::TinyModel(arch, type, 7); }
 
 std::unique_ptr<Engine> OpenOrDie(const std::string& path, int max_context = 4096) {
   EngineOptions options;
