@@ -2,7 +2,8 @@
 // and the dense linear layers, for 1 token (decode) and 128 / 512 tokens (prefill), with weights
 // hot (the same weights every iteration, cache-resident where they fit) and cold (rotating
 // through copies larger than the last-level cache, as decode streams them from DRAM).
-// Counters: FLOP/s (2 per multiply-add) and weight bytes/s.
+// Weights are prepared as the engine prepares them at load (Backend::Prepare: the cpu backend's
+// interleaved layout where it has one). Counters: FLOP/s (2 per multiply-add) and weight bytes/s.
 //   build/benchmarks/bench_kernels [--threads N] [--type q4_0] [google benchmark flags]
 #include <benchmark/benchmark.h>
 
@@ -99,17 +100,17 @@ void BM_Linear(benchmark::State& state, std::string backend_name, int64_t rows, 
   const int64_t bytes = kernels::RowBytes(g_type, cols) * rows;
   std::vector<std::vector<uint8_t>> copies;
   for (int c = 0; c < Copies(cold, bytes); ++c) copies.push_back(RandomWeights(g_type, rows, cols, c + 1));
+  std::vector<kernels::WeightView> views;
+  for (const auto& c : copies) views.push_back(f.backend->Prepare({c.data(), g_type, rows, cols}, rows));
   const std::vector<float> x = RandomActivations(tokens * cols, 7);
   std::vector<float> y(tokens * rows);
   // One untimed call per copy: backends that repack weights at first use (onednn-s8) are then
   // timed in their steady state, as the engine runs them after loading.
-  for (const auto& c : copies) {
-    f.backend->Linear({c.data(), g_type, rows, cols}, x.data(), tokens, y.data());
-  }
+  for (const kernels::WeightView& w : views) f.backend->Linear(w, x.data(), tokens, y.data());
   size_t next = 0;
   for (auto _ : state) {
-    const kernels::WeightView w{copies[next].data(), g_type, rows, cols};
-    next = (next + 1) % copies.size();
+    const kernels::WeightView& w = views[next];
+    next = (next + 1) % views.size();
     f.backend->Linear(w, x.data(), tokens, y.data());
     benchmark::DoNotOptimize(y.data());
   }
@@ -149,19 +150,20 @@ void BM_Moe(benchmark::State& state, std::string backend_name) {
   const kernels::MoeRouting routing{tokens, kUsed, experts.data(), weights.data()};
   const std::vector<float> x = RandomActivations(tokens * kD, 9);
   std::vector<float> out(tokens * kD);
-  const auto weights_of = [&](const Layer& l) {
-    return kernels::MoeWeights{kExperts, kD, kExpertFfn,
-                               {l.gate.data(), g_type, kExperts * kExpertFfn, kD},
-                               {l.up.data(), g_type, kExperts * kExpertFfn, kD},
-                               {l.down.data(), g_type, kExperts * kD, kExpertFfn}};
-  };
+  std::vector<kernels::MoeWeights> prepared;
+  for (const Layer& l : layers) {
+    prepared.push_back({kExperts, kD, kExpertFfn,
+                        f.backend->Prepare({l.gate.data(), g_type, kExperts * kExpertFfn, kD}, kExpertFfn),
+                        f.backend->Prepare({l.up.data(), g_type, kExperts * kExpertFfn, kD}, kExpertFfn),
+                        f.backend->Prepare({l.down.data(), g_type, kExperts * kD, kExpertFfn}, kD)});
+  }
   // One untimed call per copy (see BM_Linear).
-  for (const Layer& l : layers) f.backend->Moe(weights_of(l), x.data(), routing, out.data());
+  for (const kernels::MoeWeights& w : prepared) f.backend->Moe(w, x.data(), routing, out.data());
   size_t next = 0;
   for (auto _ : state) {
-    const Layer& l = layers[next];
-    next = (next + 1) % layers.size();
-    f.backend->Moe(weights_of(l), x.data(), routing, out.data());
+    const kernels::MoeWeights& w = prepared[next];
+    next = (next + 1) % prepared.size();
+    f.backend->Moe(w, x.data(), routing, out.data());
     benchmark::DoNotOptimize(out.data());
   }
   const double flops = 2.0 * 3 * kD * kExpertFfn * kUsed * tokens;
