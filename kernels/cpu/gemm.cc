@@ -72,6 +72,11 @@ void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uin
     }
     return;
   }
+  if (w.type == DType::kQ6_K && DetectCpuFeatures().avx512_vnni) {
+    internal::GemmRowsQ6_KAvx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
+                                     y_stride);
+    return;
+  }
   if (HasSimdGemm(w.type) &&
       internal::GemmRowsAvx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride)) {
     return;

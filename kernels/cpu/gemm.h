@@ -108,6 +108,12 @@ void GemmRows16Avx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_en
 void InterleaveRows16Avx512(const WeightView& w, int64_t group_begin, int64_t group_end,
                             uint8_t* out);
 
+// Q6_K weights x Q8_K activations with AVX-512 VNNI (gemm_q6k_avx512.cc), bit-identical to the
+// reference dot products (VecDot). Must only be called when the CPU has AVX-512 VNNI.
+void GemmRowsQ6_KAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
+                            const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
+                            int64_t y_stride);
+
 // ComputeQ8Sums's AVX2 body (gemm_panel_avx2.cc).
 void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
                        int64_t nb, Q8Sums& out);
