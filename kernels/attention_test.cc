@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/ops.h"
 #include "kernels/quant/fp16.h"
 
 namespace lfm::kernels {
@@ -108,22 +109,79 @@ TEST(AttentionTest, Avx2ScoresMatchScalarWithinTheReorderingBound) {
 
 // With keys and queries that are multiples of 1/8 in [-1, 1], every partial K·q sum is a
 // multiple of 1/64 below 2^8 and so exact in f32: the scores agree bit for bit whatever the
-// summation order. Then the two bodies may not differ at all: the same Softmax, the same f16
-// rounding of p, exact f16 x f16 products, V·p summed over the keys in the same order.
-TEST(AttentionTest, Avx2EqualsScalarBitForBitWhenTheScoresAreExact) {
+// summation order. Then the AVX2 body may not differ at all from the formula written out here
+// with its softmax (SoftmaxAvx2, checked against Softmax below): p rounded to f16 by
+// Fp32ToFp16, exact f16 x f16 products, V·p summed over the keys in order.
+TEST(AttentionTest, Avx2EqualsTheFormulaBitForBitWhenTheScoresAreExact) {
   std::mt19937 rng(12);
   for (const Shape& s : Shapes()) {
     if (!HasSimdAttention(s.head_dim)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
     const Cache cache = MakeCache(s.head_dim, s.n_keys, true, rng);
+    const KvHeadF16 kv = cache.Head();
     const std::vector<float> q = Draw(int64_t{s.group} * s.head_dim, true, rng);
     const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    std::vector<float> q16(q.size()), p(s.group * s.n_keys), expected(q.size(), 0.0f);
+    internal::KqScoresScalar(q.data(), s.group, s.head_dim, kv, s.n_keys, scale, q16.data(),
+                             p.data());
+    for (int h = 0; h < s.group; ++h) {
+      internal::SoftmaxAvx2(p.data() + h * s.n_keys, s.n_keys);
+      for (int64_t j = 0; j < s.n_keys; ++j) {
+        const float p16 = Fp16ToFp32(Fp32ToFp16(p[h * s.n_keys + j]));
+        for (int d = 0; d < s.head_dim; ++d)
+          expected[h * s.head_dim + d] += p16 * ValueAt(kv, j, d);
+      }
+    }
     std::vector<float> scratch(internal::ScratchFloats(s.group, s.head_dim, s.n_keys));
-    std::vector<float> out_scalar(q.size()), out_simd(q.size(), NAN);
-    internal::AttendKvGroupScalar(q.data(), s.group, s.head_dim, cache.Head(), s.n_keys, scale,
-                                  scratch.data(), out_scalar.data());
-    internal::AttendKvGroupAvx2(q.data(), s.group, s.head_dim, cache.Head(), s.n_keys, scale,
-                                scratch.data(), out_simd.data());
-    ASSERT_EQ(out_simd, out_scalar) << Name(s);
+    std::vector<float> out(q.size(), NAN);
+    internal::AttendKvGroupAvx2(q.data(), s.group, s.head_dim, kv, s.n_keys, scale, scratch.data(),
+                                out.data());
+    ASSERT_EQ(out, expected) << Name(s);
+  }
+}
+
+// The exp of SoftmaxAvx2 against e^x in double on a grid over [-87, 0] (the range softmax
+// feeds it), and at its edges.
+TEST(AttentionTest, ExpNonPositiveIsWithinTwoFltEpsilonOfExp) {
+  if (!HasSimdAttention(8)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
+  std::vector<float> x;
+  for (int i = 0; i <= 870000; ++i) x.push_back(-i / 10000.0f);
+  for (float edge : {-0.0f, -1e-30f, -87.0f, -87.5f, -1000.0f, -INFINITY, NAN}) x.push_back(edge);
+  std::vector<float> y(x.size());
+  internal::ExpNonPositiveAvx2(x.data(), x.size(), y.data());
+  for (size_t i = 0; i + 7 < x.size(); ++i) {
+    const double e = std::exp(static_cast<double>(x[i]));
+    ASSERT_LE(std::fabs(y[i] - e), 2 * FLT_EPSILON * e) << "x = " << x[i];
+  }
+  EXPECT_EQ(y[x.size() - 7], 1.0f);  // -0: exactly 1, so a softmax of equal scores is uniform
+  const float e87 = y[x.size() - 5];
+  EXPECT_NEAR(e87, std::exp(-87.0), 2 * FLT_EPSILON * std::exp(-87.0));
+  EXPECT_EQ(y[x.size() - 4], e87);  // below -87: e^-87
+  EXPECT_EQ(y[x.size() - 3], e87);
+  EXPECT_EQ(y[x.size() - 2], e87);
+  EXPECT_TRUE(std::isnan(y[x.size() - 1]));
+}
+
+// SoftmaxAvx2 against Softmax. Each is within (2 eps_exp + 2u) p_j of the exact softmax: exp
+// errs by eps_exp in the numerator and at most that in the (double) sum, 1/sum and the product
+// round once each; the subtraction of the max is the same float operation in both. eps_exp is
+// FLT_EPSILON for glibc's expf (under 1 ulp) and 2 FLT_EPSILON for ExpNonPositive, so the two
+// differ by at most 8 FLT_EPSILON p_j, plus e^-87 / sum where ExpNonPositive stops.
+TEST(AttentionTest, SoftmaxAvx2MatchesSoftmaxWithinTheExpBound) {
+  if (!HasSimdAttention(8)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
+  std::mt19937 rng(15);
+  for (float spread : {1.0f, 30.0f}) {  // 30: some scores more than 87 below the max
+    std::normal_distribution<float> normal(0, spread);
+    for (int64_t n : {1, 7, 8, 9, 63, 64, 65, 300}) {
+      std::vector<float> x(n);
+      for (float& e : x) e = normal(rng);
+      std::vector<float> a = x, b = x;
+      Softmax(a.data(), n);
+      internal::SoftmaxAvx2(b.data(), n);
+      for (int64_t j = 0; j < n; ++j) {
+        ASSERT_LE(std::fabs(a[j] - b[j]), 8 * FLT_EPSILON * a[j] + 1.7e-38)
+            << "spread " << spread << " n " << n << " j " << j;
+      }
+    }
   }
 }
 
@@ -131,11 +189,12 @@ TEST(AttentionTest, Avx2EqualsScalarBitForBitWhenTheScoresAreExact) {
 // probabilities before their f16 rounding and can move a rounded p by up to one f16 step. The
 // bound per output: against the exact softmax p_j (computed here in double from the f16 inputs),
 // each body's f32 probability errs relatively by at most
-//   delta_j = e_j + e_max + max_i e_i + 4u,   e_j = |score error| + u |s_j - max| (the subtraction)
-// plus one rounding each for exp, 1/sum and the product (the double sum adds nothing at first
-// order), with the score error of one body gamma(n - 1) scale sum|q_d k_d| + u |s_j|. Rounding to
-// f16 adds kU16 p (or half a subnormal step), and V·p summed in f32 over n_keys terms errs by
-// gamma(n_keys) sum_j p16_j |v_jd|. Two bodies differ by at most twice the sum over j of
+//   delta_j = e_j + e_max + max_i e_i + 10u,   e_j = |score error| + u |s_j - max| (subtraction)
+// where 10u is exp's error in p_j and in the sum (at most 2 FLT_EPSILON = 4u each, see
+// ExpNonPositive) and one rounding each of 1/sum and the product (the double sum adds nothing at
+// first order), with the score error of one body gamma(n - 1) scale sum|q_d k_d| + u |s_j|.
+// Rounding to f16 adds kU16 p (or half a subnormal step), and V·p summed in f32 over n_keys terms
+// errs by gamma(n_keys) sum_j p16_j |v_jd|. Two bodies differ by at most twice the sum over j of
 // (delta_j p_j + kU16 (1 + delta_j) p_j + kMinSub16 / 2) |v_jd| + gamma(n_keys) p16_j |v_jd|.
 TEST(AttentionTest, Avx2OutputsMatchScalarWithinTheDerivedBound) {
   std::mt19937 rng(13);
@@ -180,7 +239,7 @@ TEST(AttentionTest, Avx2OutputsMatchScalarWithinTheDerivedBound) {
       for (int d = 0; d < s.head_dim; ++d) {
         double bound = 0;
         for (int64_t j = 0; j < s.n_keys; ++j) {
-          const double delta = err[j] + e_max + 4 * kU;
+          const double delta = err[j] + e_max + 10 * kU;
           const double p16 = p[j] * (1 + delta) * (1 + kU16) + kMinSub16 / 2;
           bound +=
               (2 * (delta * p[j] + kU16 * (1 + delta) * p[j] + kMinSub16 / 2) + gamma_v * p16) *
