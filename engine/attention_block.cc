@@ -3,44 +3,16 @@
 //
 // Numerics follow llama.cpp's CPU path without flash attention, which keeps K and V in an f16
 // cache and multiplies in f16: K·q converts q to f16, V·p converts the probabilities p to f16
-// (both products sum in f32). Doing the same keeps f32 models within ~1e-3 of llama.cpp.
+// (both products sum in f32); kernels::AttendKvGroup (kernels/attention.h) does the arithmetic.
+// Doing the same keeps f32 models within ~1e-3 of llama.cpp.
 #include <cmath>
 #include <vector>
 
 #include "engine/blocks.h"
+#include "kernels/attention.h"
 #include "kernels/quant/fp16.h"
 
 namespace lfm::engine {
-namespace {
-
-using kernels::Fp16ToFp32;
-using kernels::Fp32ToFp16;
-
-float RoundToFp16(float x) { return Fp16ToFp32(Fp32ToFp16(x)); }
-
-// One query head against keys 0..n_keys-1 of its KV head g. q: [hd]; out: [hd];
-// scores: scratch for n_keys values.
-void AttendOneHead(const float* q, const LayerState& state, int64_t kv_dim, int g, int hd,
-                   int64_t n_keys, float scale, std::vector<float>& scores, float* out) {
-  std::vector<float> q16(hd);
-  for (int d = 0; d < hd; ++d) q16[d] = RoundToFp16(q[d]);
-  scores.resize(n_keys);
-  for (int64_t j = 0; j < n_keys; ++j) {
-    const uint16_t* key = state.k.data() + j * kv_dim + g * hd;
-    float dot = 0;
-    for (int d = 0; d < hd; ++d) dot += q16[d] * Fp16ToFp32(key[d]);
-    scores[j] = dot * scale;
-  }
-  kernels::Softmax(scores.data(), n_keys);
-  for (int d = 0; d < hd; ++d) out[d] = 0;
-  for (int64_t j = 0; j < n_keys; ++j) {
-    const float p = RoundToFp16(scores[j]);
-    const uint16_t* value = state.v.data() + j * kv_dim + g * hd;
-    for (int d = 0; d < hd; ++d) out[d] += p * Fp16ToFp32(value[d]);
-  }
-}
-
-}  // namespace
 
 void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
                     std::span<const Segment> segments, const float* u, int64_t n, float* out) {
@@ -80,21 +52,26 @@ void AttentionBlock(const BlockContext& ctx, const LayerWeights& w, int layer,
     kernels::RopeNeox(ki, Hkv, hd, pos, c.rope_base);
     LayerState& state = *row_state[i];
     for (int64_t d = 0; d < kv_dim; ++d) {
-      state.k[pos * kv_dim + d] = Fp32ToFp16(ki[d]);
-      state.v[pos * kv_dim + d] = Fp32ToFp16(v[i * kv_dim + d]);
+      state.k[pos * kv_dim + d] = kernels::Fp32ToFp16(ki[d]);
+      state.v[pos * kv_dim + d] = kernels::Fp32ToFp16(v[i * kv_dim + d]);
     }
   }
 
-  // The token at position p attends to positions 0..p of its own sequence; query head h reads
-  // KV head h / (H / Hkv).
+  // The token at position p attends to positions 0..p of its own sequence; query heads
+  // g * group .. g * group + group - 1 read KV head g. One task per KV head and token, KV head
+  // major, so that consecutive tasks read the same keys and values.
+  const int group = H / Hkv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   std::vector<float> attended(n * q_dim);  // [n, H*hd]
-  std::vector<std::vector<float>> scores(ctx.pool.num_threads());
-  ctx.pool.Run(n * H, [&](int64_t task, int thread) {
-    const int64_t i = task / H;
-    const int h = static_cast<int>(task % H);
-    AttendOneHead(q.data() + i * q_dim + h * hd, *row_state[i], kv_dim, h / (H / Hkv), hd,
-                  row_position[i] + 1, scale, scores[thread], attended.data() + i * q_dim + h * hd);
+  std::vector<std::vector<float>> scratch(ctx.pool.num_threads());
+  ctx.pool.Run(n * Hkv, [&](int64_t task, int thread) {
+    const int g = static_cast<int>(task / n);
+    const int64_t i = task % n;
+    const LayerState& state = *row_state[i];
+    const kernels::KvHeadF16 kv{state.k.data() + g * hd, state.v.data() + g * hd, kv_dim};
+    const int64_t offset = i * q_dim + int64_t{g} * group * hd;
+    kernels::AttendKvGroup(q.data() + offset, group, hd, kv, row_position[i] + 1, scale,
+                           scratch[thread], attended.data() + offset);
   });
   ctx.Linear(w.attn_output, attended.data(), n, out);
 }
