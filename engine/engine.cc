@@ -33,8 +33,8 @@ void TouchPages(const void* data, uint64_t bytes) {
 uint64_t MatrixBytes(const kernels::WeightView& w) { return w.rows * w.row_bytes(); }
 
 // Gets the weights ready before the first token: each matrix the backend runs goes through its
-// Prepare, and when that made a copy in the backend's own layout the mapped pages are released
-// at once, so the file's pages and the copies are never all resident together; every other
+// Prepare, and when that made a copy (in the backend's own memory or layout) the mapped pages
+// are released at once, so the file's pages and the copies are never all resident together; every other
 // matrix's pages are read once so that forward calls do not wait on the disk. Norms and other
 // small vectors fault in on first use. A progress line for big files.
 void LoadWeights(const GgufFile& file, Lfm2Weights& weights, kernels::Backend& backend,
@@ -58,7 +58,12 @@ void LoadWeights(const GgufFile& file, Lfm2Weights& weights, kernels::Backend& b
     if (prepared.data == w.data) {
       TouchPages(w.data, bytes);
     } else {
-      // A tied output head's pages stay: the embedding lookups read them.
+      // A tied output head's copy serves the embedding lookups too when it kept the stored
+      // layout; else the file's pages stay for them.
+      if (w.data == weights.token_embd.data &&
+          prepared.layout == kernels::WeightLayout::kStored) {
+        weights.token_embd.data = prepared.data;
+      }
       if (w.data != weights.token_embd.data) file.ReleasePages(w.data, bytes);
       w = prepared;
     }

@@ -350,12 +350,29 @@ TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
     backend->Moe(prepared, x.data(), routing, moe_prepared.data());
     EXPECT_EQ(moe_prepared, moe_stored) << DTypeName(type) << " Moe";
   }
+}
+
+// Matrices the cpu backend does not interleave (here Q6_K; Q4_0 too without AVX-512 VNNI) are
+// copied as they are stored, into its own memory: same bytes, same results, and the caller may
+// release the original.
+TEST(GemmTest, CpuBackendCopiesOtherMatricesAsStored) {
+  std::mt19937 rng(15);
   auto backend = MakeCpuBackend(nullptr);
-  const std::vector<uint8_t> k = testing::RandomWeights(DType::kQ6_K, 16, 256, rng);
-  const WeightView q6{k.data(), DType::kQ6_K, 16, 256};
-  const WeightView same = backend->Prepare(q6, 16);
-  EXPECT_EQ(same.data, q6.data);
-  EXPECT_EQ(same.layout, WeightLayout::kStored);
+  const int64_t rows = 16, cols = 256, tokens = 3;
+  std::vector<uint8_t> k = testing::RandomWeights(DType::kQ6_K, rows, cols, rng);
+  const WeightView q6{k.data(), DType::kQ6_K, rows, cols};
+  const WeightView copy = backend->Prepare(q6, rows);
+  ASSERT_NE(copy.data, q6.data);
+  EXPECT_EQ(copy.layout, WeightLayout::kStored);
+  EXPECT_EQ(std::memcmp(copy.data, k.data(), k.size()), 0);
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> x(tokens * cols);
+  for (float& v : x) v = normal(rng);
+  std::vector<float> y_stored(tokens * rows), y_copy(tokens * rows);
+  backend->Linear(q6, x.data(), tokens, y_stored.data());
+  std::fill(k.begin(), k.end(), 0);  // released: the copy must not read it
+  backend->Linear(copy, x.data(), tokens, y_copy.data());
+  EXPECT_EQ(y_copy, y_stored);
 }
 
 }  // namespace
