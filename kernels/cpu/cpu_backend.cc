@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "base/mapped_file.h"
@@ -18,6 +19,14 @@ namespace {
 // Rows per task: a task streams kTaskRows rows of one matrix (~74 KB of q4_0 at D = 2048),
 // small enough to balance two to a few dozen threads, large enough to amortize the hand-off.
 constexpr int64_t kTaskRows = 64;
+
+// Up to this many tokens per matrix a product is bound by reading the weights, and each thread
+// takes one contiguous run of rows instead of 64-row tasks: one long stream per core, which the
+// prefetchers (and the kernels' own prefetch ahead) follow to its end.
+constexpr int64_t kStreamMaxTokens = 8;
+
+// Row ranges start and end on multiples of this (the kCpuRows16 groups).
+constexpr int64_t kRowAlign = 16;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -72,8 +81,8 @@ class CpuBackend : public Backend {
     Quantize(w.type, x, n_tokens, w.cols, acts_);
     const bool has_sums = ComputeSums(w.type, acts_, n_tokens, w.cols, acts_sums_);
     const cpu::Q8SumsView sums = acts_sums_.View(0);
-    RunTasks(CeilDiv(w.rows, kTaskRows), [&](int64_t task) {
-      const int64_t r0 = task * kTaskRows, r1 = std::min(w.rows, r0 + kTaskRows);
+    const int one_matrix = 0;
+    ForRows({&one_matrix, 1}, w.rows, n_tokens, [&](int, int64_t r0, int64_t r1) {
       cpu::GemmRows(w, r0, r1, acts_.data.data(), acts_.row_bytes, n_tokens, y, w.rows,
                     has_sums ? &sums : nullptr);
     });
@@ -99,10 +108,7 @@ class CpuBackend : public Backend {
     // Phase 1: fused gate + up + SiLU into hidden_ [n_pairs, F], by (expert, row range).
     hidden_.resize(n_pairs * F);
     gate_.resize(n_pairs * F);
-    const int64_t up_tasks = CeilDiv(F, kTaskRows);
-    RunTasks(static_cast<int64_t>(g.active.size()) * up_tasks, [&](int64_t task) {
-      const int e = g.active[task / up_tasks];
-      const int64_t r0 = task % up_tasks * kTaskRows, r1 = std::min(F, r0 + kTaskRows);
+    ForRows(g.active, F, n_pairs / static_cast<int64_t>(g.active.size()), [&](int e, int64_t r0, int64_t r1) {
       const int64_t first = g.begin[e], n = g.size(e);
       const uint8_t* a = gathered_.row(first);
       float* gate = gate_.data() + first * F;
@@ -120,10 +126,7 @@ class CpuBackend : public Backend {
     Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
     const bool has_hidden_sums = ComputeSums(w.down.type, hidden_acts_, n_pairs, F, hidden_sums_);
     pair_out_.resize(n_pairs * D);
-    const int64_t down_tasks = CeilDiv(D, kTaskRows);
-    RunTasks(static_cast<int64_t>(g.active.size()) * down_tasks, [&](int64_t task) {
-      const int e = g.active[task / down_tasks];
-      const int64_t r0 = task % down_tasks * kTaskRows, r1 = std::min(D, r0 + kTaskRows);
+    ForRows(g.active, D, n_pairs / static_cast<int64_t>(g.active.size()), [&](int e, int64_t r0, int64_t r1) {
       const int64_t first = g.begin[e], n = g.size(e);
       const cpu::Q8SumsView sums = hidden_sums_.View(first);
       cpu::GemmRows(w.Down(e), r0, r1, hidden_acts_.row(first), hidden_acts_.row_bytes, n,
@@ -165,6 +168,34 @@ class CpuBackend : public Backend {
       RunTasks(CeilDiv(n, chunk), range);
     }
     return true;
+  }
+
+  // Calls fn(m, r0, r1) over rows [0, rows) of each matrix m in `matrices` (one matrix, or
+  // the active experts), in ranges aligned to kRowAlign. `tokens`: the tokens per matrix.
+  // Memory-bound products (tokens <= kStreamMaxTokens) give each thread one contiguous run of
+  // the rows of all matrices in turn; the others hand out kTaskRows-row tasks dynamically.
+  template <typename Fn>
+  void ForRows(std::span<const int> matrices, int64_t rows, int64_t tokens, Fn&& fn) {
+    const int64_t n = static_cast<int64_t>(matrices.size());
+    if (tokens > kStreamMaxTokens || pool_ == nullptr) {
+      const int64_t tasks = CeilDiv(rows, kTaskRows);
+      RunTasks(n * tasks, [&](int64_t task) {
+        const int64_t r0 = task % tasks * kTaskRows;
+        fn(matrices[task / tasks], r0, std::min(rows, r0 + kTaskRows));
+      });
+      return;
+    }
+    // Thread t takes rows [t * total / T, (t + 1) * total / T) of the matrices laid end to end.
+    const int64_t units = n * CeilDiv(rows, kRowAlign), threads = pool_->num_threads();
+    RunTasks(threads, [&](int64_t t) {
+      const int64_t begin = t * units / threads * kRowAlign, end = (t + 1) * units / threads * kRowAlign;
+      const int64_t padded = CeilDiv(rows, kRowAlign) * kRowAlign;  // rows of one matrix in units
+      for (int64_t i = begin / padded; i < n && i * padded < end; ++i) {
+        const int64_t r0 = std::max(begin - i * padded, int64_t{0});
+        const int64_t r1 = std::min({end - i * padded, rows});
+        if (r0 < r1) fn(matrices[i], r0, r1);
+      }
+    });
   }
 
   template <typename Fn>
