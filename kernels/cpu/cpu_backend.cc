@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "base/mapped_file.h"
-
 #include "kernels/cpu/gemm.h"
 #include "kernels/moe_routing.h"
 #include "kernels/quant/blocks.h"
@@ -88,9 +87,9 @@ class CpuBackend : public Backend {
     });
   }
 
-  // Expert-major: the (token, slot) pairs of each expert are gathered, then every task takes
-  // one expert's row range, so each expert's weights are read once for all its tokens. With
-  // one token this is the token-major decode loop: each pair is one expert.
+  // Expert-major: the (token, slot) pairs of each expert are gathered, then the threads split
+  // the active experts' rows (ForRows), so each expert's weights are read once for all its
+  // tokens. With one token this is the token-major decode loop: each pair is one expert.
   void Moe(const MoeWeights& w, const float* x, const MoeRouting& r, float* out) override {
     const int64_t D = w.d_model, F = w.d_ffn, n_pairs = r.n_tokens * r.n_used;
     const ExpertGroups& g = groups_;
@@ -108,7 +107,8 @@ class CpuBackend : public Backend {
     // Phase 1: fused gate + up + SiLU into hidden_ [n_pairs, F], by (expert, row range).
     hidden_.resize(n_pairs * F);
     gate_.resize(n_pairs * F);
-    ForRows(g.active, F, n_pairs / static_cast<int64_t>(g.active.size()), [&](int e, int64_t r0, int64_t r1) {
+    const int64_t tokens_per_expert = n_pairs / static_cast<int64_t>(g.active.size());
+    ForRows(g.active, F, tokens_per_expert, [&](int e, int64_t r0, int64_t r1) {
       const int64_t first = g.begin[e], n = g.size(e);
       const uint8_t* a = gathered_.row(first);
       float* gate = gate_.data() + first * F;
@@ -126,7 +126,7 @@ class CpuBackend : public Backend {
     Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
     const bool has_hidden_sums = ComputeSums(w.down.type, hidden_acts_, n_pairs, F, hidden_sums_);
     pair_out_.resize(n_pairs * D);
-    ForRows(g.active, D, n_pairs / static_cast<int64_t>(g.active.size()), [&](int e, int64_t r0, int64_t r1) {
+    ForRows(g.active, D, tokens_per_expert, [&](int e, int64_t r0, int64_t r1) {
       const int64_t first = g.begin[e], n = g.size(e);
       const cpu::Q8SumsView sums = hidden_sums_.View(first);
       cpu::GemmRows(w.Down(e), r0, r1, hidden_acts_.row(first), hidden_acts_.row_bytes, n,
@@ -188,11 +188,12 @@ class CpuBackend : public Backend {
     // Thread t takes rows [t * total / T, (t + 1) * total / T) of the matrices laid end to end.
     const int64_t units = n * CeilDiv(rows, kRowAlign), threads = pool_->num_threads();
     RunTasks(threads, [&](int64_t t) {
-      const int64_t begin = t * units / threads * kRowAlign, end = (t + 1) * units / threads * kRowAlign;
+      const int64_t begin = t * units / threads * kRowAlign,
+                    end = (t + 1) * units / threads * kRowAlign;
       const int64_t padded = CeilDiv(rows, kRowAlign) * kRowAlign;  // rows of one matrix in units
       for (int64_t i = begin / padded; i < n && i * padded < end; ++i) {
         const int64_t r0 = std::max(begin - i * padded, int64_t{0});
-        const int64_t r1 = std::min({end - i * padded, rows});
+        const int64_t r1 = std::min(end - i * padded, rows);
         if (r0 < r1) fn(matrices[i], r0, r1);
       }
     });

@@ -35,10 +35,11 @@ inline void UnpackHalf(const BlockQ6_K& w, int h, __m512i& first, __m512i& secon
   const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
   // 16-bit shift counts: the register's lower 256 bits (elements +0..31) and upper (+32..63).
   constexpr int64_t k0 = 0, k2 = 0x0002000200020002, k4 = 0x0004000400040004;
-  const __m512i up_first = _mm512_set_epi64(k2, k2, k2, k2, k4, k4, k4, k4);  // bits 0-1 / 2-3
+  const __m512i up_first = _mm512_set_epi64(k2, k2, k2, k2, k4, k4, k4, k4);     // bits 0-1 / 2-3
   const __m512i down_second = _mm512_set_epi64(k2, k2, k2, k2, k0, k0, k0, k0);  // 4-5 / 6-7
   const __m512i ql = _mm512_loadu_si512(w.ql + 64 * h);
-  const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h)));
+  const __m512i qh =
+      _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h)));
   first = _mm512_or_si512(_mm512_and_si512(ql, low4),
                           _mm512_and_si512(_mm512_sllv_epi16(qh, up_first), bits45));
   second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
@@ -48,12 +49,12 @@ inline void UnpackHalf(const BlockQ6_K& w, int h, __m512i& first, __m512i& secon
 // The 16 lanes of each of v[0..3] summed: lane i of the result is the sum of v[i].
 inline __m128i Sum4(const __m512i v[4]) {
   // Pairs interleaved, then quads: each 128-bit chunk holds partial sums of v0..v3 in order.
-  const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]),
-                                       _mm512_unpackhi_epi32(v[0], v[1]));
-  const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]),
-                                       _mm512_unpackhi_epi32(v[2], v[3]));
-  const __m512i s = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23),
-                                     _mm512_unpackhi_epi64(s01, s23));
+  const __m512i s01 =
+      _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+  const __m512i s23 =
+      _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+  const __m512i s =
+      _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
   const __m256i half = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
   return _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
 }
@@ -63,14 +64,18 @@ inline __m512i BlockSum(const BlockQ6_K& w, const BlockQ8_K& a, const __m512i gr
   __m512i q[4];
   UnpackHalf(w, 0, q[0], q[1]);
   UnpackHalf(w, 1, q[2], q[3]);
-  const __m512i scales = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+  const __m512i scales =
+      _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
   // Less 32 * sum over groups of scale * bsum: the +32 of the unsigned quants.
-  const __m512i bsums = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums)));
+  const __m512i bsums =
+      _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums)));
   __m512i total = _mm512_sub_epi32(_mm512_setzero_si512(),
                                    _mm512_slli_epi32(_mm512_mullo_epi32(bsums, scales), 5));
   for (int j = 0; j < 4; ++j) {
-    const __m512i products = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512(a.qs + 64 * j));
-    total = _mm512_add_epi32(total, _mm512_mullo_epi32(products, _mm512_permutexvar_epi32(group_of[j], scales)));
+    const __m512i products =
+        _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512(a.qs + 64 * j));
+    total = _mm512_add_epi32(
+        total, _mm512_mullo_epi32(products, _mm512_permutexvar_epi32(group_of[j], scales)));
   }
   return total;
 }
@@ -83,9 +88,9 @@ void RowQ6_K(const BlockQ6_K* row, const uint8_t* acts, int64_t act_row_bytes, i
   // Lane i of quant register j belongs to scale group 4j + i/4.
   __m512i group_of[4];
   for (int j = 0; j < 4; ++j) {
-    group_of[j] = _mm512_set_epi32(4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 2,
-                                   4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 1, 4 * j + 1,
-                                   4 * j + 1, 4 * j + 1, 4 * j, 4 * j, 4 * j, 4 * j);
+    group_of[j] = _mm512_set_epi32(4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 2, 4 * j + 2,
+                                   4 * j + 2, 4 * j + 2, 4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j + 1,
+                                   4 * j, 4 * j, 4 * j, 4 * j);
   }
   const BlockQ8_K* a[NT];
   for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(acts + t * act_row_bytes);
@@ -99,7 +104,8 @@ void RowQ6_K(const BlockQ6_K* row, const uint8_t* acts, int64_t act_row_bytes, i
         const char* ahead = reinterpret_cast<const char*>(&w) + kPrefetchBytes;
         for (int line = 0; line < 256; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T1);
       }
-      for (int t = 0; t < NT; ++t) block_sums[t][i] = BlockSum(w, a[t][b0 + std::min(i, n - 1)], group_of);
+      for (int t = 0; t < NT; ++t)
+        block_sums[t][i] = BlockSum(w, a[t][b0 + std::min(i, n - 1)], group_of);
     }
     for (int t = 0; t < NT; ++t) {
       alignas(16) int32_t isum[4];
