@@ -3,6 +3,9 @@
 #include <cpuid.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace lfm::kernels {
 namespace {
@@ -32,10 +35,26 @@ CpuFeatures Detect() {
   return f;
 }
 
+// LFM_CPU_ISA=avx2 or scalar runs the kernels of a smaller machine here (to measure them, and to
+// test their paths end to end on a bigger one); unset or avx512: everything detected.
+CpuFeatures Capped(CpuFeatures f) {
+  const char* cap = std::getenv("LFM_CPU_ISA");
+  if (cap == nullptr || std::strcmp(cap, "avx512") == 0) return f;
+  if (std::strcmp(cap, "avx2") == 0) {
+    f.avx512 = f.avx512_vnni = false;
+  } else if (std::strcmp(cap, "scalar") == 0) {
+    f = CpuFeatures{};
+  } else {
+    std::fprintf(stderr, "lfmbench: LFM_CPU_ISA=%s: expected avx512, avx2 or scalar\n", cap);
+    std::exit(2);
+  }
+  return f;
+}
+
 }  // namespace
 
 const CpuFeatures& DetectCpuFeatures() {
-  static const CpuFeatures features = Detect();
+  static const CpuFeatures features = Capped(Detect());
   return features;
 }
 
