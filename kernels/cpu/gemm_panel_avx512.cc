@@ -280,12 +280,6 @@ void Interleave(const WeightView& w, int64_t group_begin, int64_t group_end, uin
   }
 }
 
-// How far ahead of the block it multiplies a tile asks for the weights (into L2) when it is the
-// first to read them. One core's hardware prefetchers keep too few lines in flight: a 1-thread
-// decode-shaped product read 11-12 GB/s without this and ~20 GB/s with it (a plain read loop:
-// ~25 GB/s); 8-16 KB measured alike, 2-4 KB and 32 KB worse, and L1 as the target worse.
-constexpr int64_t kPrefetchBytes = 12 << 10;
-
 // One 16-row group x NT tokens: out[t * out_stride + r], r < 16. The integer sums and the
 // float steps are PanelTile's, in the same order, so the results are bit-identical to it.
 // `prefetch`: the first tile over this group (the weights still in DRAM).

@@ -24,10 +24,6 @@ namespace {
 
 constexpr int kMaxTokens = 4;  // tokens per pass over a row
 
-// How far ahead the first pass over a row asks for the weights (into L2); see kPrefetchBytes in
-// gemm_panel_avx512.cc.
-constexpr int64_t kPrefetchBytes = 12 << 10;
-
 // The 6-bit quants of half h of block w: elements 128h + 0..63 and 128h + 64..127. Byte l of
 // ql holds element l (low nibble) and l + 64 (high nibble) of the half; byte l of qh holds the
 // top 2 bits of elements l, l + 32, l + 64, l + 96 (bits 0-1, 2-3, 4-5, 6-7).
