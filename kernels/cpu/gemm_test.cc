@@ -197,44 +197,47 @@ std::vector<float> RunGemm(const WeightView& view, const std::vector<uint8_t>& a
 // the AVX-512 VNNI panel kernel (which packs the same rows per call and does the same float
 // steps), for decode and prefill token counts and for one expert's slice of a stack; and the
 // same bytes left in the stored order (only the layout tag set) do not, so the check can fail.
-// Q6_K x Q8_K activations for 1..9 tokens (one and two 4-token passes and the tails) against
-// VecDot: the AVX-512 kernel keeps the reference's integer block sums and float steps, so every
-// output must be the same float. Random weights, and extreme ones: every quant 0 or 63 with
+// Q6_K x Q8_K activations for 1..9 tokens (one and two 4-token passes and the tails) and rows of
+// 1, 4 and 7 blocks against VecDot: the AVX-512 kernel keeps the reference's integer block sums
+// and float steps, so every output must be the same float. Random weights, and extreme ones: every quant 0 or 63 with
 // scales -128 / 127 against activations of -127 / 127 (the largest block sums, in int32).
 TEST(GemmTest, Q6_KAvx512BitIdenticalToReference) {
   if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the kernel is not used";
   std::mt19937 rng(17);
   std::normal_distribution<float> normal(0, 1);
-  const int64_t rows = 21, cols = 1024;
-  std::vector<uint8_t> random = testing::RandomWeights(DType::kQ6_K, rows, cols, rng);
-  std::vector<uint8_t> extreme = random;
-  auto* blocks = reinterpret_cast<BlockQ6_K*>(extreme.data());
-  for (int64_t b = 0; b < rows * cols / kQKK; ++b) {
-    const uint8_t bits = b % 2 ? 0xFF : 0x00;  // all quants 63 (value 31) or 0 (value -32)
-    std::memset(blocks[b].ql, bits, sizeof(blocks[b].ql));
-    std::memset(blocks[b].qh, bits, sizeof(blocks[b].qh));
-    for (int g = 0; g < kQKK / 16; ++g) blocks[b].scales[g] = g % 3 ? 127 : -128;
-  }
-  const int64_t act_bytes = RowBytes(DType::kQ8_K, cols);
-  for (const std::vector<uint8_t>* w : {&random, &extreme}) {
-    const WeightView view{w->data(), DType::kQ6_K, rows, cols};
-    for (int64_t tokens = 1; tokens <= 9; ++tokens) {
-      std::vector<float> x(tokens * cols);
-      for (int64_t i = 0; i < tokens * cols; ++i) {
-        x[i] = w == &extreme ? (i % 5 ? 1.0f : -1.0f) : normal(rng);
-      }
-      std::vector<uint8_t> acts(tokens * act_bytes);
-      for (int64_t t = 0; t < tokens; ++t)
-        QuantizeActivations(DType::kQ8_K, &x[t * cols], &acts[t * act_bytes], cols);
-      std::vector<float> y(tokens * rows, -7.0f);
-      internal::GemmRowsQ6_KAvx512Vnni(view, 2, rows, acts.data(), act_bytes, tokens, y.data(),
-                                       rows);
-      for (int64_t t = 0; t < tokens; ++t) {
-        for (int64_t r = 0; r < rows; ++r) {
-          const float expected =
-              r < 2 ? -7.0f : VecDot(DType::kQ6_K, view.row(r), &acts[t * act_bytes], cols);
-          ASSERT_EQ(y[t * rows + r], expected) << (w == &extreme ? "extreme" : "random")
-                                               << " tokens=" << tokens << " r=" << r << " t=" << t;
+  const int64_t rows = 21;
+  for (int64_t cols : {256, 1024, 1792}) {  // 1, 4 and 7 blocks: the kernel goes 4 at a time
+    std::vector<uint8_t> random = testing::RandomWeights(DType::kQ6_K, rows, cols, rng);
+    std::vector<uint8_t> extreme = random;
+    auto* blocks = reinterpret_cast<BlockQ6_K*>(extreme.data());
+    for (int64_t b = 0; b < rows * cols / kQKK; ++b) {
+      const uint8_t bits = b % 2 ? 0xFF : 0x00;  // all quants 63 (value 31) or 0 (value -32)
+      std::memset(blocks[b].ql, bits, sizeof(blocks[b].ql));
+      std::memset(blocks[b].qh, bits, sizeof(blocks[b].qh));
+      for (int g = 0; g < kQKK / 16; ++g) blocks[b].scales[g] = g % 3 ? 127 : -128;
+    }
+    const int64_t act_bytes = RowBytes(DType::kQ8_K, cols);
+    for (const std::vector<uint8_t>* w : {&random, &extreme}) {
+      const WeightView view{w->data(), DType::kQ6_K, rows, cols};
+      for (int64_t tokens = 1; tokens <= 9; ++tokens) {
+        std::vector<float> x(tokens * cols);
+        for (int64_t i = 0; i < tokens * cols; ++i) {
+          x[i] = w == &extreme ? (i % 5 ? 1.0f : -1.0f) : normal(rng);
+        }
+        std::vector<uint8_t> acts(tokens * act_bytes);
+        for (int64_t t = 0; t < tokens; ++t)
+          QuantizeActivations(DType::kQ8_K, &x[t * cols], &acts[t * act_bytes], cols);
+        std::vector<float> y(tokens * rows, -7.0f);
+        internal::GemmRowsQ6_KAvx512Vnni(view, 2, rows, acts.data(), act_bytes, tokens, y.data(),
+                                         rows);
+        for (int64_t t = 0; t < tokens; ++t) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const float expected =
+                r < 2 ? -7.0f : VecDot(DType::kQ6_K, view.row(r), &acts[t * act_bytes], cols);
+            ASSERT_EQ(y[t * rows + r], expected)
+                << (w == &extreme ? "extreme" : "random") << " cols=" << cols
+                << " tokens=" << tokens << " r=" << r << " t=" << t;
+          }
         }
       }
     }
