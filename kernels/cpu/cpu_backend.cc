@@ -48,7 +48,7 @@ class CpuBackend : public Backend {
   bool Supports(DType type) const override { return CanVecDot(type); }
 
   // Every matrix moves to anonymous memory on huge pages: decode streams ~1 GB of weights per
-  // token, and on the file's 4 KB pages that costs a TLB miss every 4 KB. Q4_0 / Q8_0 go to the
+  // token, which on the file's 4 KB pages would cost a TLB miss every 4 KB. Q4_0 / Q8_0 go to the
   // kCpuRows16 layout where AVX-512 VNNI runs (gemm.h): one kernel for decode and prefill, no
   // per-call repacking; the rest keep their stored layout.
   WeightView Prepare(const WeightView& w, int64_t slice_rows) override {
@@ -190,7 +190,7 @@ class CpuBackend : public Backend {
     RunTasks(threads, [&](int64_t t) {
       const int64_t begin = t * units / threads * kRowAlign,
                     end = (t + 1) * units / threads * kRowAlign;
-      const int64_t padded = CeilDiv(rows, kRowAlign) * kRowAlign;  // rows of one matrix in units
+      const int64_t padded = CeilDiv(rows, kRowAlign) * kRowAlign;  // one matrix, rounded up
       for (int64_t i = begin / padded; i < n && i * padded < end; ++i) {
         const int64_t r0 = std::max(begin - i * padded, int64_t{0});
         const int64_t r1 = std::min(end - i * padded, rows);
