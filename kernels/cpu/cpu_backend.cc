@@ -142,7 +142,13 @@ class CpuBackend : public Backend {
     out.type = VecDotType(weight_type);
     out.row_bytes = RowBytes(out.type, cols);
     out.data.resize(n * out.row_bytes);
-    auto row = [&](int64_t i) { QuantizeActivations(out.type, x + i * cols, out.row(i), cols); };
+    auto row = [&](int64_t i) {
+      if (out.type == DType::kQ8_0) {
+        cpu::QuantizeQ8_0(x + i * cols, cols, out.row(i));
+      } else {
+        QuantizeActivations(out.type, x + i * cols, out.row(i), cols);
+      }
+    };
     if (n < 4) {  // decode: not worth waking the pool
       for (int64_t i = 0; i < n; ++i) row(i);
     } else {

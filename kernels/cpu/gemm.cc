@@ -29,6 +29,14 @@ void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, 
   internal::ComputeQ8SumsAvx2(acts, act_row_bytes, t_begin, t_end, nb, out);
 }
 
+void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out) {
+  if (DetectCpuFeatures().avx2) {
+    internal::QuantizeQ8_0Avx2(x, n, out);
+  } else {
+    QuantizeActivations(DType::kQ8_0, x, out, n);
+  }
+}
+
 bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows) {
   return DetectCpuFeatures().avx512_vnni && (w.type == DType::kQ4_0 || w.type == DType::kQ8_0) &&
          w.layout == WeightLayout::kStored && slice_rows > 0 && slice_rows % kRows16 == 0 &&

@@ -61,6 +61,10 @@ bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows);
 // (w.rows * w.row_bytes() bytes for all groups); callers may split groups across threads.
 void InterleaveRows16(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out);
 
+// QuantizeActivations(DType::kQ8_0, x, out, n) (kernels/quant/vec_dot.h), with AVX2 where the
+// CPU has it: the same bytes (round half to even, the f16 scale correctly rounded).
+void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out);
+
 // Whether GemmRows on `n_tokens` tokens of `type` uses Q8Sums (a prefill kernel on this CPU).
 bool UsesQ8Sums(DType type, int64_t n_tokens);
 
@@ -119,6 +123,9 @@ void InterleaveRows16Avx512(const WeightView& w, int64_t group_begin, int64_t gr
 void GemmRowsQ6_KAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
                             const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
                             int64_t y_stride);
+
+// QuantizeQ8_0's AVX2 body (gemm_panel_avx2.cc).
+void QuantizeQ8_0Avx2(const float* x, int64_t n, uint8_t* out);
 
 // ComputeQ8Sums's AVX2 body (gemm_panel_avx2.cc).
 void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,

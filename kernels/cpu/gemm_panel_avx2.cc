@@ -209,6 +209,37 @@ void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_beg
   }
 }
 
+void QuantizeQ8_0Avx2(const float* x, int64_t n, uint8_t* out) {
+  auto* blocks = reinterpret_cast<BlockQ8_0*>(out);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  // packs_epi32 then packs_epi16 leave the 4-byte groups of the four registers interleaved by
+  // 128-bit lane; this puts them back in element order.
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; ++i) {
+      v[i] = _mm256_loadu_ps(x + 8 * i);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[i]));
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float max_abs = _mm_cvtss_f32(m);
+    blocks[b].d = _cvtss_sh(max_abs / 127.f, _MM_FROUND_TO_NEAREST_INT);
+    const __m256 id = _mm256_set1_ps(max_abs != 0 ? 127.f / max_abs : 0.f);
+    __m256i q[4];
+    for (int i = 0; i < 4; ++i) {
+      q[i] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[i], id),
+                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
+                                             _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(blocks[b].qs),
+                        _mm256_permutevar8x32_epi32(bytes, order));
+  }
+}
+
 bool GemmPanelAvx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
                    int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
                    const Q8SumsView& sums) {

@@ -244,6 +244,27 @@ TEST(GemmTest, Q6_KAvx512BitIdenticalToReference) {
   }
 }
 
+// QuantizeQ8_0 writes QuantizeActivations's bytes: random rows at several magnitudes (down to
+// f16-subnormal scales), exact ties (amax 127 makes the factor 1, so x.5 rounds half to even), a
+// zero block and negative zeros.
+TEST(GemmTest, QuantizeQ8_0GivesTheReferenceBytes) {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t n = 32 * 40;
+  std::vector<float> x(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t block = i / 32;
+    x[i] = normal(rng) * std::pow(10.0f, static_cast<float>(block % 12) - 8);
+  }
+  for (int j = 0; j < 32; ++j) x[32 * 3 + j] = j == 0 ? 127.0f : -63.5f + j;  // ties
+  for (int j = 0; j < 32; ++j) x[32 * 5 + j] = j % 2 ? 0.0f : -0.0f;          // zeros
+  const int64_t bytes = RowBytes(DType::kQ8_0, n);
+  std::vector<uint8_t> expected(bytes), got(bytes, 0xAB);
+  QuantizeActivations(DType::kQ8_0, x.data(), expected.data(), n);
+  QuantizeQ8_0(x.data(), n, got.data());
+  for (int64_t i = 0; i < bytes; ++i) ASSERT_EQ(got[i], expected[i]) << "byte " << i;
+}
+
 TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
   if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
   std::mt19937 rng(13);
