@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernels/ops.h"
@@ -53,6 +54,22 @@ struct Shape {
   int64_t n_keys;
 };
 
+// One call's inputs for a shape: the cache, `group` query heads and the usual 1/sqrt(head_dim).
+struct Inputs {
+  Cache cache;
+  std::vector<float> q;  // [group, head_dim]
+  float scale;
+  KvHeadF16 kv() const { return cache.Head(); }
+};
+
+// `exact`: keys and queries drawn as multiples of 1/8 (Draw); values are always normal.
+template <class Gen>
+Inputs MakeInputs(const Shape& s, bool exact, Gen& rng) {
+  Cache cache = MakeCache(s.head_dim, s.n_keys, exact, rng);
+  std::vector<float> q = Draw(int64_t{s.group} * s.head_dim, exact, rng);
+  return {std::move(cache), std::move(q), 1.0f / std::sqrt(static_cast<float>(s.head_dim))};
+}
+
 std::vector<Shape> Shapes() {
   std::vector<Shape> shapes;
   for (int head_dim : {8, 24, 64, 128}) {  // 24: one 16-dim and one 8-dim value pass
@@ -80,10 +97,10 @@ TEST(AttentionTest, Avx2ScoresMatchScalarWithinTheReorderingBound) {
   std::mt19937 rng(11);
   for (const Shape& s : Shapes()) {
     if (!HasSimdAttention(s.head_dim)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
-    const Cache cache = MakeCache(s.head_dim, s.n_keys, false, rng);
-    const KvHeadF16 kv = cache.Head();
-    const std::vector<float> q = Draw(int64_t{s.group} * s.head_dim, false, rng);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    const Inputs in = MakeInputs(s, false, rng);
+    const KvHeadF16 kv = in.kv();
+    const std::vector<float>& q = in.q;
+    const float scale = in.scale;
     std::vector<float> q16_scalar(q.size()), q16_simd(q.size());
     std::vector<float> s_scalar(s.group * s.n_keys), s_simd(s.group * s.n_keys);
     internal::KqScoresScalar(q.data(), s.group, s.head_dim, kv, s.n_keys, scale, q16_scalar.data(),
@@ -116,10 +133,10 @@ TEST(AttentionTest, Avx2EqualsTheFormulaBitForBitWhenTheScoresAreExact) {
   std::mt19937 rng(12);
   for (const Shape& s : Shapes()) {
     if (!HasSimdAttention(s.head_dim)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
-    const Cache cache = MakeCache(s.head_dim, s.n_keys, true, rng);
-    const KvHeadF16 kv = cache.Head();
-    const std::vector<float> q = Draw(int64_t{s.group} * s.head_dim, true, rng);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    const Inputs in = MakeInputs(s, true, rng);
+    const KvHeadF16 kv = in.kv();
+    const std::vector<float>& q = in.q;
+    const float scale = in.scale;
     std::vector<float> q16(q.size()), p(s.group * s.n_keys), expected(q.size(), 0.0f);
     internal::KqScoresScalar(q.data(), s.group, s.head_dim, kv, s.n_keys, scale, q16.data(),
                              p.data());
@@ -200,10 +217,10 @@ TEST(AttentionTest, Avx2OutputsMatchScalarWithinTheDerivedBound) {
   std::mt19937 rng(13);
   for (const Shape& s : Shapes()) {
     if (!HasSimdAttention(s.head_dim)) GTEST_SKIP() << "no AVX2 + FMA + F16C";
-    const Cache cache = MakeCache(s.head_dim, s.n_keys, false, rng);
-    const KvHeadF16 kv = cache.Head();
-    const std::vector<float> q = Draw(int64_t{s.group} * s.head_dim, false, rng);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    const Inputs in = MakeInputs(s, false, rng);
+    const KvHeadF16 kv = in.kv();
+    const std::vector<float>& q = in.q;
+    const float scale = in.scale;
     std::vector<float> scratch(internal::ScratchFloats(s.group, s.head_dim, s.n_keys));
     std::vector<float> out_scalar(q.size()), out_simd(q.size(), NAN);
     internal::AttendKvGroupScalar(q.data(), s.group, s.head_dim, kv, s.n_keys, scale,
