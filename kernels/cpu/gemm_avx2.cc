@@ -102,21 +102,42 @@ void TileQ8Family(const uint8_t* rows, int64_t row_bytes, const uint8_t* acts, i
 
 // ---- Q6_K weights x Q8_K activations -------------------------------------------------------
 
+// Per quarter qi of a half: lanes 0-7 take int16 scale 2qi of the half's 8, lanes 8-15 scale
+// 2qi + 1 (one vpshufb from the half's scales in both 128-bit lanes).
+inline __m256i QuarterScaleShuffle(int qi) {
+  const char lo = static_cast<char>(4 * qi), hi = static_cast<char>(4 * qi + 2);
+  const __m128i low_lane = _mm_setr_epi8(lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1,
+                                         lo, lo + 1, lo, lo + 1, lo, lo + 1);
+  const __m128i high_lane = _mm_setr_epi8(hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1,
+                                          hi, hi + 1, hi, hi + 1, hi, hi + 1);
+  return _mm256_set_m128i(high_lane, low_lane);
+}
+
 template <int NT>
 void RowQ6_K(const uint8_t* row, int64_t /*row_bytes: one row*/, const uint8_t* acts, int64_t act_row_bytes, int64_t nb, float* out) {
   const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+  const __m256i shuffle[4] = {QuarterScaleShuffle(0), QuarterScaleShuffle(1), QuarterScaleShuffle(2),
+                              QuarterScaleShuffle(3)};
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   const BlockQ8_K* a[NT];
   for (int t = 0; t < NT; ++t) a[t] = ActRow<BlockQ8_K>(acts, act_row_bytes, t);
   for (int64_t b = 0; b < nb; ++b) {
     const BlockQ6_K& w = reinterpret_cast<const BlockQ6_K*>(row)[b];
+    _mm_prefetch(reinterpret_cast<const char*>(&w) + kPrefetchBytes, _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(&w) + kPrefetchBytes + 64, _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(&w) + kPrefetchBytes + 128, _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(&w) + kPrefetchBytes + 192, _MM_HINT_T1);
     const float dw = Fp16(w.d);
     // All 16 scales as int16, for the -32 offset correction through the activations' bsums.
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+    const __m128i scales8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales));
+    const __m256i scales16 = _mm256_cvtepi8_epi16(scales8);
     __m256i sumi[NT];
     for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
+      // Half h's 8 scales (groups 8h .. 8h+7) as int16, in both 128-bit lanes.
+      const __m256i half_scales = _mm256_broadcastsi128_si256(
+          h == 0 ? _mm256_castsi256_si128(scales16) : _mm256_extracti128_si256(scales16, 1));
       const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h));
       const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h + 32));
       const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h));
@@ -132,8 +153,8 @@ void RowQ6_K(const uint8_t* row, int64_t /*row_bytes: one row*/, const uint8_t* 
                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two_bits), 4)),
       };
       for (int qi = 0; qi < 4; ++qi) {
-        const int g = 8 * h + 2 * qi;  // scale groups g (first 16 elements) and g + 1
-        const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(w.scales[g + 1]), _mm_set1_epi16(w.scales[g]));
+        // Scale groups 8h + 2qi (first 16 elements) and 8h + 2qi + 1.
+        const __m256i sc = _mm256_shuffle_epi8(half_scales, shuffle[qi]);
         for (int t = 0; t < NT; ++t) {
           const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 128 * h + 32 * qi));
           sumi[t] = _mm256_add_epi32(sumi[t], DotU8Scaled(q[qi], y, sc));
