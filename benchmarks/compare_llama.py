@@ -8,7 +8,12 @@ llama.cpp peer (../shared/tools/setup-peer.sh --llama-bench) it prints lfmbench'
 
   benchmarks/compare_llama.py -m MODEL.gguf [--threads 2] [--pp 512] [--tg 64] [--rounds 3]
                               [--reps 1] [--lfmbench build/lfmbench] [--llama-bench PATH]
-                              [--lock FILE]
+                              [--lock FILE] [--isa avx2]
+With --isa avx2, lfmbench runs the kernels of a machine with AVX2 but no AVX-512 (LFM_CPU_ISA);
+pair it with a llama-bench built for the same instructions, e.g. configured with
+  -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+  -DGGML_AVX512=OFF
+(setup-peer.sh's cmake line otherwise), to compare the two on such a machine from a bigger one.
 With --lock, every llama-bench and lfmbench run holds `flock FILE` while it measures, so that
 measurements on a shared machine never overlap while the lock is held only minutes at a time.
 """
@@ -29,10 +34,10 @@ def default_llama_bench():
 LOCK = None
 
 
-def run(cmd):
+def run(cmd, env=None):
     if LOCK:
         cmd = ["flock", LOCK] + cmd
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"compare_llama: {' '.join(cmd[:3])} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done.stdout
@@ -52,7 +57,7 @@ def llama_round(args):
 def lfmbench_round(args, db):
     out = run([args.lfmbench, "perf", "-m", args.model, "--backend", args.backend, "--pp", str(args.pp), "--tg",
                str(args.tg), "--reps", str(args.reps), "--threads", str(args.threads), "--json", "--db", db,
-               "--no-fidelity"])
+               "--no-fidelity"], env=dict(os.environ, LFM_CPU_ISA=args.isa) if args.isa else None)
     rows = {}
     for line in out.splitlines():
         if line.strip():
@@ -77,6 +82,7 @@ def main():
     p.add_argument("--lfmbench", default="build/lfmbench")
     p.add_argument("--llama-bench", default=default_llama_bench())
     p.add_argument("--lock", help="hold `flock LOCK` during each measurement")
+    p.add_argument("--isa", choices=["avx2", "scalar"], help="cap lfmbench's kernels (LFM_CPU_ISA)")
     args = p.parse_args()
     global LOCK
     LOCK = args.lock
@@ -97,7 +103,8 @@ def main():
                     theirs.setdefault(test, []).extend(peer_rows[test])
                     ratios.setdefault(test, []).append(statistics.median(tps) / statistics.median(peer_rows[test]))
             print(f"round {r + 1}/{args.rounds} done, load average {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    print(f"{os.path.basename(args.model)}, {args.threads} threads, {args.rounds} rounds x {args.reps} reps, "
+    isa = f", lfmbench kernels capped at {args.isa}" if args.isa else ""
+    print(f"{os.path.basename(args.model)}, {args.threads} threads, {args.rounds} rounds x {args.reps} reps{isa}, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'test':<8} {'llama.cpp t/s median (min-max)':>32} {'lfmbench ' + args.backend + ' t/s':>32} "
           f"{'ratio (min-max)':>22}")
