@@ -6,11 +6,10 @@
 // sequences); norms, conv, attention, the f16 KV cache and sampling are the engine's per-row
 // code. So a backend whose every output row depends on its own input row only, summed in a
 // fixed order whatever the row count, is bit-identical batched: reference, exact and naive run
-// one loop per row (measured: 0). So is cpu where it reads q4_0/q8_0 weights in its load-time
-// kCpuRows16 layout (AVX-512 VNNI: one kernel, 16-row groups x up to 8 tokens, for every row
-// count; measured: 0). Elsewhere cpu chooses kernels by row count (kernels/cpu/gemm.cc:
-// one-row and few-row dot products, panels from 4 rows), openblas
-// and onednn gemv or gemm: the same products summed in another f32 order, a relative change of
+// one loop per row (measured: 0). So is cpu where it reads q4_0/q8_0 weights in a load-time
+// interleaved layout (kCpuRows16 with AVX-512 VNNI, kCpuRows8 with AVX2: one kernel for every
+// row count; measured: 0). openblas and onednn choose gemv or gemm by row count: the same
+// products summed in another f32 order, a relative change of
 // ~sqrt(blocks)·2^-24 per output (measured per-row |Δ log-softmax| ~1e-6 on q4_0 rows, up to
 // 9e-4 through openblas/onednn's f32 dequantized products). The engine takes discrete steps on
 // those values: the router's top-k, rounding activations to q8 blocks, K/V to f16. A value
@@ -153,7 +152,7 @@ double Median(std::vector<double> x) {
 bool RowIndependent(const std::string& backend) {
   if (backend == "cpu") {
     const kernels::CpuFeatures& cpu = kernels::DetectCpuFeatures();
-    return cpu.avx512 && cpu.avx512_vnni;  // the tiny model's matrices are whole 16-row groups
+    return cpu.avx2;  // the tiny model's matrices are whole 16-row groups
   }
   return backend == "reference" || backend == "exact" || backend == "naive";
 }

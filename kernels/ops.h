@@ -15,9 +15,9 @@ namespace lfm::kernels {
 // A weight matrix [rows, cols] (rows = outputs, cols = inputs), row-major in `type`
 // (GGUF ne = {cols, rows}); each row is RowBytes(type, cols) bytes.
 // How a matrix's bytes are ordered. kStored: GGUF rows one after another, which every backend
-// reads. kCpuRows16: the `cpu` backend's own layout (cpu::InterleaveRows16 in
+// reads. kCpuRows16 and kCpuRows8: the `cpu` backend's own layouts (cpu::Interleave in
 // kernels/cpu/gemm.h), made once at load by its Backend::Prepare; only it reads such views.
-enum class WeightLayout : uint8_t { kStored, kCpuRows16 };
+enum class WeightLayout : uint8_t { kStored, kCpuRows16, kCpuRows8 };
 
 struct WeightView {
   const void* data = nullptr;

@@ -24,7 +24,7 @@ constexpr int64_t kTaskRows = 64;
 // prefetchers (and the kernels' own prefetch ahead) follow to its end.
 constexpr int64_t kStreamMaxTokens = 8;
 
-// Row ranges start and end on multiples of this (the kCpuRows16 groups).
+// Row ranges start and end on multiples of this (the kCpuRows16 and kCpuRows8 groups).
 constexpr int64_t kRowAlign = 16;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -49,22 +49,22 @@ class CpuBackend : public Backend {
 
   // Every matrix moves to anonymous memory on huge pages: decode streams ~1 GB of weights per
   // token, which on the file's 4 KB pages would cost a TLB miss every 4 KB. Q4_0 / Q8_0 go to the
-  // kCpuRows16 layout where AVX-512 VNNI runs (gemm.h): one kernel for decode and prefill, no
-  // per-call repacking; the rest keep their stored layout.
+  // interleaved layout of this CPU's kernels (cpu::InterleavedLayout in gemm.h): one kernel for
+  // decode and prefill, no per-call repacking; the rest keep their stored layout.
   WeightView Prepare(const WeightView& w, int64_t slice_rows) override {
     if (w.layout != WeightLayout::kStored) return w;
     const int64_t bytes = w.rows * w.row_bytes();
     auto& buffer = prepared_.emplace_back(std::make_unique<AnonymousBuffer>(bytes));
     WeightView prepared = w;
     prepared.data = buffer->data();
-    if (cpu::CanInterleaveRows16(w, slice_rows)) {
+    prepared.layout = cpu::InterleavedLayout(w, slice_rows);
+    if (prepared.layout != WeightLayout::kStored) {
       constexpr int64_t kTaskGroups = 16;
-      const int64_t groups = w.rows / cpu::kRows16;
+      const int64_t groups = w.rows / cpu::GroupRows(prepared.layout);
       RunTasks(CeilDiv(groups, kTaskGroups), [&](int64_t task) {
-        cpu::InterleaveRows16(w, task * kTaskGroups, std::min(groups, (task + 1) * kTaskGroups),
-                              buffer->data());
+        cpu::Interleave(w, prepared.layout, task * kTaskGroups,
+                        std::min(groups, (task + 1) * kTaskGroups), buffer->data());
       });
-      prepared.layout = WeightLayout::kCpuRows16;
     } else {
       constexpr int64_t kTaskBytes = 1 << 20;
       RunTasks(CeilDiv(bytes, kTaskBytes), [&](int64_t task) {
@@ -78,7 +78,7 @@ class CpuBackend : public Backend {
 
   void Linear(const WeightView& w, const float* x, int64_t n_tokens, float* y) override {
     Quantize(w.type, x, n_tokens, w.cols, acts_);
-    const bool has_sums = ComputeSums(w.type, acts_, n_tokens, w.cols, acts_sums_);
+    const bool has_sums = ComputeSums(w, acts_, n_tokens, acts_sums_);
     const cpu::Q8SumsView sums = acts_sums_.View(0);
     const int one_matrix = 0;
     ForRows({&one_matrix, 1}, w.rows, n_tokens, [&](int, int64_t r0, int64_t r1) {
@@ -102,7 +102,7 @@ class CpuBackend : public Backend {
     gathered_.data.resize(n_pairs * acts_.row_bytes);
     GatherPairRows(r, g, 0, n_pairs, acts_.row(0), acts_.row_bytes, gathered_.row(0));
 
-    const bool has_gathered_sums = ComputeSums(w.gate.type, gathered_, n_pairs, D, gathered_sums_);
+    const bool has_gathered_sums = ComputeSums(w.gate, gathered_, n_pairs, gathered_sums_);
 
     // Phase 1: fused gate + up + SiLU into hidden_ [n_pairs, F], by (expert, row range).
     hidden_.resize(n_pairs * F);
@@ -124,7 +124,7 @@ class CpuBackend : public Backend {
 
     // Phase 2: down projection of every pair into pair_out_ [n_pairs, D] (expert order).
     Quantize(w.down.type, hidden_.data(), n_pairs, F, hidden_acts_);
-    const bool has_hidden_sums = ComputeSums(w.down.type, hidden_acts_, n_pairs, F, hidden_sums_);
+    const bool has_hidden_sums = ComputeSums(w.down, hidden_acts_, n_pairs, hidden_sums_);
     pair_out_.resize(n_pairs * D);
     ForRows(g.active, D, tokens_per_expert, [&](int e, int64_t r0, int64_t r1) {
       const int64_t first = g.begin[e], n = g.size(e);
@@ -156,13 +156,12 @@ class CpuBackend : public Backend {
     }
   }
 
-  // Fills `sums` for the n rows of `acts` and returns true when the kernels for `weight_type`
-  // and n tokens use them (cpu::UsesQ8Sums); once per activation matrix, shared by every expert and
-  // task.
-  bool ComputeSums(DType weight_type, const QuantizedRows& acts, int64_t n, int64_t cols,
-                   cpu::Q8Sums& sums) {
-    if (!cpu::UsesQ8Sums(weight_type, n)) return false;
-    const int64_t nb = cols / kQK, chunk = 64;
+  // Fills `sums` for the n rows of `acts` and returns true when the kernels for `w` (a matrix or
+  // an expert stack) and n tokens use them (cpu::UsesQ8Sums); once per activation matrix, shared
+  // by every expert and task.
+  bool ComputeSums(const WeightView& w, const QuantizedRows& acts, int64_t n, cpu::Q8Sums& sums) {
+    if (!cpu::UsesQ8Sums(w, n)) return false;
+    const int64_t nb = w.cols / kQK, chunk = 64;
     cpu::ResizeQ8Sums(n, nb, sums);
     auto range = [&](int64_t task) {
       cpu::ComputeQ8Sums(acts.data.data(), acts.row_bytes, task * chunk,

@@ -9,12 +9,11 @@ namespace lfm::kernels::cpu {
 
 bool HasSimdGemm(DType type) { return DetectCpuFeatures().avx2 && internal::Avx2Supports(type); }
 
-const char* GemmIsa(DType type) { return HasSimdGemm(type) ? "avx2" : "scalar"; }
-
-bool UsesQ8Sums(DType type, int64_t n_tokens) {
+bool UsesQ8Sums(const WeightView& w, int64_t n_tokens) {
   const CpuFeatures& f = DetectCpuFeatures();
-  return f.avx2 && (type == DType::kQ4_0 || type == DType::kQ8_0) &&
-         (n_tokens >= internal::kPanelMinTokens || f.avx512_vnni);
+  return w.layout != WeightLayout::kStored ||
+         (f.avx2 && (w.type == DType::kQ4_0 || w.type == DType::kQ8_0) &&
+          (n_tokens >= internal::kPanelMinTokens || f.avx512_vnni));
 }
 
 void ResizeQ8Sums(int64_t n_tokens, int64_t nb, Q8Sums& out) {
@@ -37,24 +36,42 @@ void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out) {
   }
 }
 
-bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows) {
-  return DetectCpuFeatures().avx512_vnni && (w.type == DType::kQ4_0 || w.type == DType::kQ8_0) &&
-         w.layout == WeightLayout::kStored && slice_rows > 0 && slice_rows % kRows16 == 0 &&
-         w.rows % slice_rows == 0;
+WeightLayout InterleavedLayout(const WeightView& w, int64_t slice_rows) {
+  const CpuFeatures& f = DetectCpuFeatures();
+  const WeightLayout layout = f.avx512_vnni ? WeightLayout::kCpuRows16
+                              : f.avx2      ? WeightLayout::kCpuRows8
+                                            : WeightLayout::kStored;
+  const bool whole_groups = layout != WeightLayout::kStored && slice_rows > 0 &&
+                            slice_rows % GroupRows(layout) == 0 && w.rows % slice_rows == 0;
+  const bool interleaves = (w.type == DType::kQ4_0 || w.type == DType::kQ8_0) &&
+                           w.layout == WeightLayout::kStored && whole_groups;
+  return interleaves ? layout : WeightLayout::kStored;
 }
 
-void InterleaveRows16(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out) {
-  LFM_CHECK(CanInterleaveRows16(w, kRows16), "{} [{}, {}] cannot be interleaved here",
-            DTypeName(w.type), w.rows, w.cols);
-  internal::InterleaveRows16Avx512(w, group_begin, group_end, out);
+int64_t GroupRows(WeightLayout layout) {
+  switch (layout) {
+    case WeightLayout::kCpuRows16: return kRows16;
+    case WeightLayout::kCpuRows8: return kRows8;
+    case WeightLayout::kStored: break;
+  }
+  return 1;
+}
+
+void Interleave(const WeightView& w, WeightLayout layout, int64_t group_begin, int64_t group_end,
+                uint8_t* out) {
+  LFM_CHECK(layout != WeightLayout::kStored && InterleavedLayout(w, GroupRows(layout)) == layout,
+            "{} [{}, {}] cannot be interleaved here", DTypeName(w.type), w.rows, w.cols);
+  if (layout == WeightLayout::kCpuRows16) {
+    internal::InterleaveRows16Avx512(w, group_begin, group_end, out);
+  } else {
+    internal::InterleaveRows8Avx2(w, group_begin, group_end, out);
+  }
 }
 
 void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
               const Q8SumsView* sums) {
-  const bool rows16 = w.layout == WeightLayout::kCpuRows16;
-  LFM_CHECK(rows16 || w.layout == WeightLayout::kStored, "unknown weight layout");
-  if (rows16 || UsesQ8Sums(w.type, n_tokens)) {
+  if (UsesQ8Sums(w, n_tokens)) {
     thread_local Q8Sums own;
     Q8SumsView view;
     if (sums != nullptr) {
@@ -65,9 +82,13 @@ void GemmRows(const WeightView& w, int64_t row_begin, int64_t row_end, const uin
       ComputeQ8Sums(acts, act_row_bytes, 0, n_tokens, nb, own);
       view = own.View(0);
     }
-    if (rows16) {  // made only where AVX-512 VNNI runs (CanInterleaveRows16)
+    // The interleaved layouts are made only where their kernels run (InterleavedLayout).
+    if (w.layout == WeightLayout::kCpuRows16) {
       internal::GemmRows16Avx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
                                      y_stride, view);
+    } else if (w.layout == WeightLayout::kCpuRows8) {
+      internal::GemmRows8Avx2(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride,
+                              view);
     } else if (n_tokens < internal::kPanelMinTokens) {  // only with AVX-512 VNNI (UsesQ8Sums)
       internal::GemmFewTokensAvx512Vnni(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y,
                                         y_stride, view);

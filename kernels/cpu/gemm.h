@@ -45,34 +45,39 @@ void ResizeQ8Sums(int64_t n_tokens, int64_t nb, Q8Sums& out);
 void ComputeQ8Sums(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
                    int64_t nb, Q8Sums& out);
 
-// ---- The kCpuRows16 layout (WeightLayout in kernels/ops.h) ----------------------------------
+// ---- The interleaved layouts (WeightLayout in kernels/ops.h) -------------------------------
 // Q4_0 / Q8_0 rows regrouped once at load so that one kernel serves decode and prefill with no
-// per-call repacking: rows in groups of 16, each group the same bytes as its 16 stored rows
-// (so a slice of whole groups, such as one expert of a stack, keeps its byte offset): first the
-// nb blocks' 16 f16 scales ([b][r]), then per block the quants as 32-bit words, word k of row r
-// at [b][k][r] (Q4_0: the 16 packed nibble bytes, 4 words; Q8_0: the 32 bytes + 128 as unsigned,
-// 8 words). A 512-bit load is then the same 4 bytes of 16 rows, what vpdpbusd multiplies.
-constexpr int64_t kRows16 = 16;
+// per-call repacking: rows in groups of G (kCpuRows16: 16, for AVX-512 VNNI; kCpuRows8: 8, for
+// AVX2), each group the same bytes as its G stored rows (so a slice of whole groups, such as one
+// expert of a stack, keeps its byte offset): first the nb blocks' G f16 scales ([b][r]), then per
+// block the quants as 32-bit words, word k of row r at [b][k][r] (Q4_0: the 16 packed nibble
+// bytes, 4 words; Q8_0: the 32 bytes, 8 words). One vector load is then the same 4 bytes of G
+// rows. Q8_0 bytes are stored + 128 as unsigned in kCpuRows16 (what vpdpbusd multiplies) and as
+// they are in kCpuRows8 (vpmaddubsw would saturate on unsigned bytes that large).
+constexpr int64_t kRows16 = 16, kRows8 = 8;
 
-// Whether InterleaveRows16 and the kernels for it run here for `w` with slices of
-// `slice_rows` rows: AVX-512 VNNI, Q4_0 or Q8_0, stored layout, rows and slices whole groups.
-bool CanInterleaveRows16(const WeightView& w, int64_t slice_rows);
-// Writes groups [group_begin, group_end) of stored `w` in the kCpuRows16 layout into `out`
-// (w.rows * w.row_bytes() bytes for all groups); callers may split groups across threads.
-void InterleaveRows16(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out);
+// The interleaved layout this CPU's kernels run for `w` cut in slices of `slice_rows` rows
+// (kStored where none): Q4_0 or Q8_0 in the stored layout, rows and slices whole groups;
+// kCpuRows16 with AVX-512 VNNI, else kCpuRows8 with AVX2.
+WeightLayout InterleavedLayout(const WeightView& w, int64_t slice_rows);
+// Rows per group of an interleaved layout.
+int64_t GroupRows(WeightLayout layout);
+// Writes groups [group_begin, group_end) of stored `w` in `layout`, which must be
+// InterleavedLayout(w, GroupRows(layout)), into `out` (w.rows * w.row_bytes() bytes for all
+// groups); callers may split groups across threads.
+void Interleave(const WeightView& w, WeightLayout layout, int64_t group_begin, int64_t group_end,
+                uint8_t* out);
 
 // QuantizeActivations(DType::kQ8_0, x, out, n) (kernels/quant/vec_dot.h), with AVX2 where the
 // CPU has it: the same bytes (round half to even, the f16 scale correctly rounded).
 void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out);
 
-// Whether GemmRows on `n_tokens` tokens of `type` uses Q8Sums (a prefill kernel on this CPU).
-bool UsesQ8Sums(DType type, int64_t n_tokens);
+// Whether GemmRows on `n_tokens` tokens of `w` uses Q8Sums (an interleaved layout, or a prefill
+// kernel on this CPU).
+bool UsesQ8Sums(const WeightView& w, int64_t n_tokens);
 
 // Whether GemmRows has a SIMD kernel for `type` on this CPU (else it runs scalar code).
 bool HasSimdGemm(DType type);
-
-// Name of the instruction set GemmRows uses for `type`: "avx2" or "scalar".
-const char* GemmIsa(DType type);
 
 namespace internal {
 // How far ahead of the weights it multiplies a kernel asks for them (into L2) when it is the
@@ -111,7 +116,7 @@ bool GemmFewTokensAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row
 
 // GemmRows on a kCpuRows16 view (gemm_panel_avx512.cc): 16-row groups x up to 8 tokens, the
 // same arithmetic as GemmPanelAvx512Vnni (bit-identical results). row_begin and row_end must
-// be group boundaries (or row_end = w.rows). Must only be called when the CPU has AVX-512 VNNI.
+// be group boundaries. Must only be called when the CPU has AVX-512 VNNI.
 void GemmRows16Avx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
                           const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
                           int64_t y_stride, const Q8SumsView& sums);
@@ -123,6 +128,15 @@ void InterleaveRows16Avx512(const WeightView& w, int64_t group_begin, int64_t gr
 void GemmRowsQ6_KAvx512Vnni(const WeightView& w, int64_t row_begin, int64_t row_end,
                             const uint8_t* acts, int64_t act_row_bytes, int64_t n_tokens, float* y,
                             int64_t y_stride);
+
+// GemmRows on a kCpuRows8 view (gemm_panel_avx2.cc): 8-row groups x up to kPanelTokens tokens,
+// the same arithmetic as GemmPanelAvx2 (bit-identical results). row_begin and row_end must be
+// group boundaries. Must only be called when the CPU has AVX2.
+void GemmRows8Avx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+                   const Q8SumsView& sums);
+void InterleaveRows8Avx2(const WeightView& w, int64_t group_begin, int64_t group_end,
+                         uint8_t* out);
 
 // QuantizeQ8_0's AVX2 body (gemm_panel_avx2.cc).
 void QuantizeQ8_0Avx2(const float* x, int64_t n, uint8_t* out);

@@ -10,6 +10,10 @@
 // total over a block's 8 registers is at most 16 * 15 * 127 = 30480, so they add in int16 and
 // widen once per block; the -8 offset is subtracted as 8 * sum(activations) per block.
 // Integer block sums are exact; only the float summation order differs from the reference.
+//
+// The kCpuRows8 layout (gemm.h) holds the same registers in memory, made once at load, with the
+// Q4_0 nibbles still packed and the scales as f16: Rows8Tile runs PanelTile's arithmetic on it
+// directly, so decode too reads each weight byte once with no per-call repacking.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "base/check.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/quant/blocks.h"
 
@@ -189,7 +194,148 @@ void GemmPanel(const WeightView& w, int64_t row_begin, int64_t row_end, const ui
   }
 }
 
+// ---- The kCpuRows8 layout (gemm.h): interleaved once at load --------------------------------
+
+// Quant bytes of one block of an 8-row group.
+template <bool kQ4>
+constexpr int64_t kGroupQuantBytes = kQ4 ? 8 * 16 : 8 * 32;
+
+template <bool kQ4>
+void Interleave(const WeightView& w, int64_t group_begin, int64_t group_end, uint8_t* out) {
+  using WeightBlock = std::conditional_t<kQ4, BlockQ4_0, BlockQ8_0>;
+  const int64_t nb = w.cols / kQK, group_bytes = kRows8 * w.row_bytes();
+  for (int64_t g = group_begin; g < group_end; ++g) {
+    const WeightBlock* rows[kRows8];
+    for (int r = 0; r < kRows8; ++r) {
+      rows[r] = reinterpret_cast<const WeightBlock*>(w.row(g * kRows8 + r));
+    }
+    uint8_t* group = out + g * group_bytes;
+    auto* scales = reinterpret_cast<uint16_t*>(group);  // [nb][8]
+    uint8_t* quants = group + nb * kRows8 * sizeof(uint16_t);
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int r = 0; r < kRows8; ++r) scales[b * kRows8 + r] = rows[r][b].d;
+      auto* q = reinterpret_cast<__m256i*>(quants + b * kGroupQuantBytes<kQ4>);
+      __m128i lanes[kRows8];
+      __m256i words[4];
+      for (int half = 0; half < (kQ4 ? 1 : 2); ++half) {  // Q8_0: bytes 0..15, then 16..31
+        for (int r = 0; r < kRows8; ++r) lanes[r] = Load128(rows[r][b].qs + 16 * half);
+        Transpose8x4(lanes, words);
+        for (int k = 0; k < 4; ++k) _mm256_storeu_si256(q + 4 * half + k, words[k]);
+      }
+    }
+  }
+}
+
+// One 8-row group x NT tokens: out[t * out_stride + r], r < 8. The integer sums and the float
+// steps are PanelTile's, in the same order, so the results are bit-identical to it.
+// `prefetch`: the first tile over this group (the weights still in DRAM).
+template <int NT, bool kQ4>
+void Rows8Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t act_row_bytes,
+               const Q8SumsView& sums, bool prefetch, float* out, int64_t out_stride) {
+  const auto* scales = reinterpret_cast<const __m128i*>(group);
+  const uint8_t* quants = group + nb * kRows8 * sizeof(uint16_t);
+  const __m256i low_mask = _mm256_set1_epi8(0x0F), ones16 = _mm256_set1_epi16(1);
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  const BlockQ8_0* a[NT];
+  for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(acts + t * act_row_bytes);
+  for (int64_t b = 0; b < nb; ++b) {
+    const auto* q = reinterpret_cast<const __m256i*>(quants + b * kGroupQuantBytes<kQ4>);
+    if (prefetch) {
+      const char* ahead = reinterpret_cast<const char*>(q) + kPrefetchBytes;
+      for (int64_t line = 0; line < kGroupQuantBytes<kQ4>; line += 64)
+        _mm_prefetch(ahead + line, _MM_HINT_T1);
+    }
+    __m256i sum[NT];
+    for (int t = 0; t < NT; ++t) sum[t] = _mm256_setzero_si256();
+    if constexpr (kQ4) {
+      // Word k's low nibbles are elements 4k .. 4k+3, its high nibbles elements 16+4k ...
+      for (int k = 0; k < 4; ++k) {
+        const __m256i packed = _mm256_loadu_si256(q + k);
+        const __m256i low = _mm256_and_si256(packed, low_mask);
+        for (int t = 0; t < NT; ++t) {
+          sum[t] = _mm256_add_epi16(sum[t], _mm256_maddubs_epi16(low, Broadcast32(a[t][b].qs + 4 * k)));
+        }
+        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
+        for (int t = 0; t < NT; ++t) {
+          sum[t] = _mm256_add_epi16(
+              sum[t], _mm256_maddubs_epi16(high, Broadcast32(a[t][b].qs + 16 + 4 * k)));
+        }
+        for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
+      }
+    } else {
+      for (int k = 0; k < 8; ++k) {
+        const __m256i w = _mm256_loadu_si256(q + k);
+        const __m256i abs_w = _mm256_sign_epi8(w, w);
+        for (int t = 0; t < NT; ++t) {
+          const __m256i y = _mm256_sign_epi8(Broadcast32(a[t][b].qs + 4 * k), w);
+          sum[t] =
+              _mm256_add_epi32(sum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, y), ones16));
+        }
+        for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
+      }
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(scales + b));
+    for (int t = 0; t < NT; ++t) {
+      __m256i s = sum[t];
+      if constexpr (kQ4) {
+        s = _mm256_add_epi32(_mm256_madd_epi16(s, ones16),
+                             _mm256_set1_epi32(-8 * sums.sum[b * sums.stride + t]));
+      }
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(sums.d[b * sums.stride + t]));
+      acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) _mm256_storeu_ps(out + t * out_stride, acc[t]);
+}
+
+using Rows8Kernel = void (*)(const uint8_t*, int64_t, const uint8_t*, int64_t, const Q8SumsView&,
+                             bool, float*, int64_t);
+
+template <bool kQ4, int... NT>
+constexpr Rows8Kernel kRows8Kernels[] = {Rows8Tile<NT, kQ4>...};
+
+template <bool kQ4>
+void GemmRows8(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+               int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+               const Q8SumsView& sums) {
+  static_assert(kPanelTokens == 6);
+  LFM_CHECK(row_begin % kRows8 == 0 && row_end % kRows8 == 0, "rows [{}, {}) split a group",
+            row_begin, row_end);
+  const int64_t nb = w.cols / kQK, group_bytes = kRows8 * w.row_bytes();
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows8) {
+    const uint8_t* group = base + r0 / kRows8 * group_bytes;
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokens) {
+      const int nt = static_cast<int>(std::min<int64_t>(kPanelTokens, n_tokens - t0));
+      kRows8Kernels<kQ4, 1, 2, 3, 4, 5, 6>[nt - 1](
+          group, nb, acts + t0 * act_row_bytes, act_row_bytes,
+          Q8SumsView{sums.d + t0, sums.sum + t0, sums.stride}, t0 == 0, y + t0 * y_stride + r0,
+          y_stride);
+    }
+  }
+}
+
 }  // namespace
+
+void InterleaveRows8Avx2(const WeightView& w, int64_t group_begin, int64_t group_end,
+                         uint8_t* out) {
+  if (w.type == DType::kQ4_0) {
+    Interleave<true>(w, group_begin, group_end, out);
+  } else {
+    Interleave<false>(w, group_begin, group_end, out);
+  }
+}
+
+void GemmRows8Avx2(const WeightView& w, int64_t row_begin, int64_t row_end, const uint8_t* acts,
+                   int64_t act_row_bytes, int64_t n_tokens, float* y, int64_t y_stride,
+                   const Q8SumsView& sums) {
+  if (w.type == DType::kQ4_0) {
+    GemmRows8<true>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
+  } else {
+    GemmRows8<false>(w, row_begin, row_end, acts, act_row_bytes, n_tokens, y, y_stride, sums);
+  }
+}
 
 void ComputeQ8SumsAvx2(const uint8_t* acts, int64_t act_row_bytes, int64_t t_begin, int64_t t_end,
                        int64_t nb, Q8Sums& out) {

@@ -193,10 +193,6 @@ std::vector<float> RunGemm(const WeightView& view, const std::vector<uint8_t>& a
   return y;
 }
 
-// The kCpuRows16 layout made at load gives bit-identical results to the stored layout through
-// the AVX-512 VNNI panel kernel (which packs the same rows per call and does the same float
-// steps), for decode and prefill token counts and for one expert's slice of a stack; and the
-// same bytes left in the stored order (only the layout tag set) do not, so the check can fail.
 // Q6_K x Q8_K activations for 1..9 tokens (one and two 4-token passes and the tails) and rows of
 // 1, 4 and 7 blocks against VecDot: the AVX-512 kernel keeps the reference's integer block sums
 // and float steps, so every output must be the same float. Random weights, and extreme ones: every quant 0 or 63 with
@@ -265,23 +261,37 @@ TEST(GemmTest, QuantizeQ8_0GivesTheReferenceBytes) {
   for (int64_t i = 0; i < bytes; ++i) ASSERT_EQ(got[i], expected[i]) << "byte " << i;
 }
 
-TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
-  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+// The panel kernel for the stored layout this CPU runs: the reference the interleaved layouts
+// must match bit for bit.
+PanelFn StoredPanelKernel() {
+  return DetectCpuFeatures().avx512_vnni ? internal::GemmPanelAvx512Vnni : internal::GemmPanelAvx2;
+}
+
+// The interleaved layout made at load (kCpuRows16 with AVX-512 VNNI, kCpuRows8 with AVX2) gives
+// bit-identical results to the stored layout through this CPU's panel kernel (which packs the
+// same rows per call and does the same float steps), for decode and prefill token counts and
+// for one expert's slice of a stack; and the same bytes left in the stored order (only the
+// layout tag set) do not, so the check can fail.
+TEST(GemmTest, InterleavedLayoutBitIdenticalToPanelKernel) {
+  if (!DetectCpuFeatures().avx2) GTEST_SKIP() << "no AVX2: no layout is made";
   std::mt19937 rng(13);
   std::normal_distribution<float> normal(0, 1);
   const int64_t rows = 48, cols = 256, experts = 3, slice_rows = rows / experts;
   for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
     const std::vector<uint8_t> w = testing::RandomWeights(type, rows, cols, rng);
     const WeightView stored{w.data(), type, rows, cols};
-    ASSERT_TRUE(CanInterleaveRows16(stored, slice_rows));
+    WeightView interleaved = stored;
+    interleaved.layout = InterleavedLayout(stored, slice_rows);
+    ASSERT_NE(interleaved.layout, WeightLayout::kStored);
+    EXPECT_EQ(interleaved.layout, DetectCpuFeatures().avx512_vnni ? WeightLayout::kCpuRows16
+                                                                  : WeightLayout::kCpuRows8);
+    const int64_t group = GroupRows(interleaved.layout);
     std::vector<uint8_t> packed(w.size());
-    InterleaveRows16(stored, 0, rows / kRows16, packed.data());
-    WeightView rows16 = stored;
-    rows16.data = packed.data();
-    rows16.layout = WeightLayout::kCpuRows16;
+    Interleave(stored, interleaved.layout, 0, rows / group, packed.data());
+    interleaved.data = packed.data();
     WeightView mislabelled = stored;  // stored bytes read as the new layout
-    mislabelled.layout = WeightLayout::kCpuRows16;
-    for (int64_t tokens : {1, 2, 3, 4, 8, 9, 17}) {
+    mislabelled.layout = interleaved.layout;
+    for (int64_t tokens : {1, 2, 3, 4, 6, 7, 8, 9, 17}) {
       const int64_t act_bytes = RowBytes(DType::kQ8_0, cols);
       std::vector<uint8_t> acts(tokens * act_bytes);
       for (int64_t t = 0; t < tokens; ++t) {
@@ -293,17 +303,17 @@ TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
       ResizeQ8Sums(tokens, cols / kQK, sums);
       ComputeQ8Sums(acts.data(), act_bytes, 0, tokens, cols / kQK, sums);
       std::vector<float> expected(tokens * rows, -7.0f);
-      internal::GemmPanelAvx512Vnni(stored, kRows16, rows, acts.data(), act_bytes, tokens,
-                                    expected.data(), rows, sums.View(0));
-      const std::vector<float> got = RunGemm(rows16, acts, act_bytes, tokens, kRows16);
+      StoredPanelKernel()(stored, group, rows, acts.data(), act_bytes, tokens, expected.data(),
+                          rows, sums.View(0));
+      const std::vector<float> got = RunGemm(interleaved, acts, act_bytes, tokens, group);
       // memcmp: bit-identical, -0.0 and NaN patterns included.
       EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
           << DTypeName(type) << " tokens=" << tokens;
-      EXPECT_NE(RunGemm(mislabelled, acts, act_bytes, tokens, kRows16), expected)
+      EXPECT_NE(RunGemm(mislabelled, acts, act_bytes, tokens, group), expected)
           << DTypeName(type) << " tokens=" << tokens;
       // The last expert's slice of the stack, as MoeWeights::Slice cuts it.
-      const WeightView slice = MoeWeights::Slice(rows16, experts, experts - 1);
-      ASSERT_EQ(slice.layout, WeightLayout::kCpuRows16);
+      const WeightView slice = MoeWeights::Slice(interleaved, experts, experts - 1);
+      ASSERT_EQ(slice.layout, interleaved.layout);
       const std::vector<float> slice_y = RunGemm(slice, acts, act_bytes, tokens, 0);
       for (int64_t t = 0; t < tokens; ++t) {
         EXPECT_EQ(std::memcmp(&slice_y[t * slice_rows],
@@ -316,23 +326,29 @@ TEST(GemmTest, Rows16LayoutBitIdenticalToPanelKernel) {
   }
 }
 
-// Only Q4_0 / Q8_0 matrices of whole 16-row slices are interleaved.
-TEST(GemmTest, Rows16LayoutOnlyForWholeGroups) {
-  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+// Only Q4_0 / Q8_0 matrices of whole group-sized slices are interleaved.
+TEST(GemmTest, InterleavedLayoutOnlyForWholeGroups) {
+  if (!DetectCpuFeatures().avx2) GTEST_SKIP() << "no AVX2: no layout is made";
   const WeightView q4{nullptr, DType::kQ4_0, 64, 256};
-  EXPECT_TRUE(CanInterleaveRows16(q4, 32));
-  EXPECT_FALSE(CanInterleaveRows16(q4, 8));   // slices split groups
-  EXPECT_FALSE(CanInterleaveRows16(q4, 48));  // slices do not tile the rows
-  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ6_K, 64, 256}, 64));
-  EXPECT_FALSE(CanInterleaveRows16({nullptr, DType::kQ4_0, 40, 256}, 40));
+  const WeightLayout layout = InterleavedLayout(q4, 32);
+  ASSERT_NE(layout, WeightLayout::kStored);
+  const int64_t group = GroupRows(layout);
+  EXPECT_EQ(InterleavedLayout(q4, group / 2), WeightLayout::kStored);  // slices split groups
+  EXPECT_EQ(InterleavedLayout(q4, 48), WeightLayout::kStored);  // slices do not tile the rows
+  EXPECT_EQ(InterleavedLayout({nullptr, DType::kQ6_K, 64, 256}, 64), WeightLayout::kStored);
+  const int64_t odd = 5 * group / 2;  // not whole groups
+  EXPECT_EQ(InterleavedLayout({nullptr, DType::kQ4_0, odd, 256}, odd), WeightLayout::kStored);
+  WeightView already = q4;
+  already.layout = layout;
+  EXPECT_EQ(InterleavedLayout(already, 32), WeightLayout::kStored);
 }
 
-// The cpu backend's Prepare: Q4_0 / Q8_0 matrices and expert stacks come back in the
-// kCpuRows16 layout, and prefill through them (Linear and Moe, whose experts are slices of the
+// The cpu backend's Prepare: Q4_0 / Q8_0 matrices and expert stacks come back in this CPU's
+// interleaved layout, and prefill through them (Linear and Moe, whose experts are slices of the
 // prepared stacks) is bit-identical to prefill on the stored weights, which packs the same
 // rows per call. Other types come back unchanged.
 TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
-  if (!DetectCpuFeatures().avx512_vnni) GTEST_SKIP() << "no AVX-512 VNNI: the layout is not made";
+  if (!DetectCpuFeatures().avx2) GTEST_SKIP() << "no AVX2: no layout is made";
   std::mt19937 rng(14);
   std::normal_distribution<float> normal(0, 1);
   const int64_t D = 64, F = 32, tokens = 12;
@@ -362,7 +378,7 @@ TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
     prepared.up = backend->Prepare(stored.up, F);
     prepared.down = backend->Prepare(stored.down, D);
     for (const WeightView& w : {prepared_linear, prepared.gate, prepared.up, prepared.down}) {
-      ASSERT_EQ(w.layout, WeightLayout::kCpuRows16) << DTypeName(type);
+      ASSERT_NE(w.layout, WeightLayout::kStored) << DTypeName(type);
       ASSERT_NE(w.data, nullptr);
     }
     std::vector<float> y_stored(tokens * 48), y_prepared(tokens * 48);
@@ -376,7 +392,7 @@ TEST(GemmTest, CpuBackendPreparedWeightsGiveTheSameResults) {
   }
 }
 
-// Matrices the cpu backend does not interleave (here Q6_K; Q4_0 too without AVX-512 VNNI) are
+// Matrices the cpu backend does not interleave (here Q6_K; Q4_0 too without AVX2) are
 // copied as they are stored, into its own memory: same bytes, same results, and the caller may
 // release the original.
 TEST(GemmTest, CpuBackendCopiesOtherMatricesAsStored) {
