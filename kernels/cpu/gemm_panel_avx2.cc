@@ -95,11 +95,48 @@ inline __m256i Broadcast32(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
+// Adds to each token's sum the products of weight register w (lane r: 4 quants of row r; Q4_0
+// nibbles as unsigned bytes, else signed Q8_0 bytes) with the 4 activation bytes at `at` of the
+// token's block b: int16 pair sums for Q4_0, int32 for Q8_0 (maddubs on |w| and the
+// activations with w's signs, which would saturate int16 if added up).
+template <int NT, bool kQ4>
+inline void AddRegister(__m256i w, const BlockQ8_0* const a[NT], int64_t b, int at,
+                        __m256i sum[NT]) {
+  if constexpr (kQ4) {
+    for (int t = 0; t < NT; ++t) {
+      sum[t] = _mm256_add_epi16(sum[t], _mm256_maddubs_epi16(w, Broadcast32(a[t][b].qs + at)));
+    }
+  } else {
+    const __m256i abs_w = _mm256_sign_epi8(w, w), ones16 = _mm256_set1_epi16(1);
+    for (int t = 0; t < NT; ++t) {
+      const __m256i y = _mm256_sign_epi8(Broadcast32(a[t][b].qs + at), w);
+      sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, y), ones16));
+    }
+  }
+  for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
+}
+
+// Block b's float steps for NT tokens, given its 8 row scales dw: Q4_0 sums are widened and
+// lose 8 * sum(activations), then acc += (dw * d_token) * sum. PanelTile and Rows8Tile share
+// this and AddRegister, hence their bit-identical results.
+template <int NT, bool kQ4>
+inline void AccumulateBlock(const __m256i sum[NT], __m256 dw, const Q8SumsView& sums, int64_t b,
+                            __m256 acc[NT]) {
+  for (int t = 0; t < NT; ++t) {
+    __m256i s = sum[t];
+    if constexpr (kQ4) {
+      s = _mm256_add_epi32(_mm256_madd_epi16(s, _mm256_set1_epi16(1)),
+                           _mm256_set1_epi32(-8 * sums.sum[b * sums.stride + t]));
+    }
+    const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(sums.d[b * sums.stride + t]));
+    acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[t]);
+  }
+}
+
 // One panel x NT tokens: out[t * out_stride + r] for r < nr.
 template <int NT, bool kQ4>
 void PanelTile(const uint8_t* panel, int64_t nb, const uint8_t* acts, int64_t act_row_bytes,
                const Q8SumsView& sums, int nr, float* out, int64_t out_stride) {
-  const __m256i ones16 = _mm256_set1_epi16(1);
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   const BlockQ8_0* a[NT];
@@ -109,33 +146,8 @@ void PanelTile(const uint8_t* panel, int64_t nb, const uint8_t* acts, int64_t ac
     const auto* q = reinterpret_cast<const __m256i*>(p + 32);
     __m256i sum[NT];
     for (int t = 0; t < NT; ++t) sum[t] = _mm256_setzero_si256();
-    for (int k = 0; k < 8; ++k) {
-      const __m256i w = _mm256_load_si256(q + k);
-      if constexpr (kQ4) {
-        for (int t = 0; t < NT; ++t) {
-          sum[t] =
-              _mm256_add_epi16(sum[t], _mm256_maddubs_epi16(w, Broadcast32(a[t][b].qs + 4 * k)));
-        }
-      } else {
-        const __m256i abs_w = _mm256_sign_epi8(w, w);
-        for (int t = 0; t < NT; ++t) {
-          const __m256i y = _mm256_sign_epi8(Broadcast32(a[t][b].qs + 4 * k), w);
-          sum[t] =
-              _mm256_add_epi32(sum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, y), ones16));
-        }
-      }
-      for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
-    }
-    const __m256 dw = _mm256_load_ps(reinterpret_cast<const float*>(p));
-    for (int t = 0; t < NT; ++t) {
-      __m256i s = sum[t];
-      if constexpr (kQ4) {
-        s = _mm256_add_epi32(_mm256_madd_epi16(s, ones16),
-                             _mm256_set1_epi32(-8 * sums.sum[b * sums.stride + t]));
-      }
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(sums.d[b * sums.stride + t]));
-      acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[t]);
-    }
+    for (int k = 0; k < 8; ++k) AddRegister<NT, kQ4>(_mm256_load_si256(q + k), a, b, 4 * k, sum);
+    AccumulateBlock<NT, kQ4>(sum, _mm256_load_ps(reinterpret_cast<const float*>(p)), sums, b, acc);
   }
   for (int t = 0; t < NT; ++t) {
     if (nr == kPanelRows) {
@@ -226,15 +238,15 @@ void Interleave(const WeightView& w, int64_t group_begin, int64_t group_end, uin
   }
 }
 
-// One 8-row group x NT tokens: out[t * out_stride + r], r < 8. The integer sums and the float
-// steps are PanelTile's, in the same order, so the results are bit-identical to it.
+// One 8-row group x NT tokens: out[t * out_stride + r], r < 8. PanelTile's steps (AddRegister,
+// AccumulateBlock) on the packed nibbles and f16 scales, so the results are bit-identical to it.
 // `prefetch`: the first tile over this group (the weights still in DRAM).
 template <int NT, bool kQ4>
 void Rows8Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t act_row_bytes,
                const Q8SumsView& sums, bool prefetch, float* out, int64_t out_stride) {
   const auto* scales = reinterpret_cast<const __m128i*>(group);
   const uint8_t* quants = group + nb * kRows8 * sizeof(uint16_t);
-  const __m256i low_mask = _mm256_set1_epi8(0x0F), ones16 = _mm256_set1_epi16(1);
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   const BlockQ8_0* a[NT];
@@ -252,39 +264,14 @@ void Rows8Tile(const uint8_t* group, int64_t nb, const uint8_t* acts, int64_t ac
       // Word k's low nibbles are elements 4k .. 4k+3, its high nibbles elements 16+4k ...
       for (int k = 0; k < 4; ++k) {
         const __m256i packed = _mm256_loadu_si256(q + k);
-        const __m256i low = _mm256_and_si256(packed, low_mask);
-        for (int t = 0; t < NT; ++t) {
-          sum[t] = _mm256_add_epi16(sum[t], _mm256_maddubs_epi16(low, Broadcast32(a[t][b].qs + 4 * k)));
-        }
-        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
-        for (int t = 0; t < NT; ++t) {
-          sum[t] = _mm256_add_epi16(
-              sum[t], _mm256_maddubs_epi16(high, Broadcast32(a[t][b].qs + 16 + 4 * k)));
-        }
-        for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
+        AddRegister<NT, kQ4>(_mm256_and_si256(packed, low_mask), a, b, 4 * k, sum);
+        AddRegister<NT, kQ4>(_mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask), a, b,
+                             16 + 4 * k, sum);
       }
     } else {
-      for (int k = 0; k < 8; ++k) {
-        const __m256i w = _mm256_loadu_si256(q + k);
-        const __m256i abs_w = _mm256_sign_epi8(w, w);
-        for (int t = 0; t < NT; ++t) {
-          const __m256i y = _mm256_sign_epi8(Broadcast32(a[t][b].qs + 4 * k), w);
-          sum[t] =
-              _mm256_add_epi32(sum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, y), ones16));
-        }
-        for (int t = 0; t < NT; ++t) KeepInRegister(sum[t]);
-      }
+      for (int k = 0; k < 8; ++k) AddRegister<NT, kQ4>(_mm256_loadu_si256(q + k), a, b, 4 * k, sum);
     }
-    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(scales + b));
-    for (int t = 0; t < NT; ++t) {
-      __m256i s = sum[t];
-      if constexpr (kQ4) {
-        s = _mm256_add_epi32(_mm256_madd_epi16(s, ones16),
-                             _mm256_set1_epi32(-8 * sums.sum[b * sums.stride + t]));
-      }
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(sums.d[b * sums.stride + t]));
-      acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[t]);
-    }
+    AccumulateBlock<NT, kQ4>(sum, _mm256_cvtph_ps(_mm_loadu_si128(scales + b)), sums, b, acc);
   }
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(out + t * out_stride, acc[t]);
 }
